@@ -6,6 +6,7 @@ for; reading or writing the alias reads or writes that attribute. Nothing here i
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any, ClassVar, TypeVar
 
@@ -13,7 +14,7 @@ _Config = TypeVar("_Config", bound="PreTrainedConfig")
 
 
 def _copy_json(value: Any) -> Any:
-    """Copy the containers of a JSON-like value, so a config never shares a list or dict with its caller."""
+    """Copy the containers of a JSON-like value (tuples become lists), so ``to_dict`` shares nothing with the config."""
     if isinstance(value, list | tuple):
         return [_copy_json(item) for item in value]
     if isinstance(value, dict):
@@ -43,7 +44,9 @@ class PreTrainedConfig:
         values["decoder_start_token_id"] = decoder_start_token_id
         values["is_encoder_decoder"] = is_encoder_decoder
         for name, value in kwargs.items():
-            setattr(self, name, value)  # through __setattr__, so an alias passed as a keyword lands on its target
+            if isinstance(value, list | dict):
+                value = copy.deepcopy(value)  # never share a mutable value with the caller
+            setattr(self, name, value)  # through __setattr__: an alias keyword lands on its target
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(self.attribute_map.get(name, name), value)
@@ -64,7 +67,8 @@ class PreTrainedConfig:
     @classmethod
     def from_dict(cls: type[_Config], config_dict: dict[str, Any], **kwargs: Any) -> _Config:
         """Rebuild a configuration from ``to_dict()`` output; ``kwargs`` override values of the dict."""
-        arguments = {name: _copy_json(value) for name, value in config_dict.items() if name != "model_type"}
+        # No copy here: the constructor copies the lists it stores and deep-copies extra keywords.
+        arguments = {name: value for name, value in config_dict.items() if name != "model_type"}
         arguments.update(kwargs)
         return cls(**arguments)
 

@@ -32,10 +32,11 @@ class Speech2TextSinusoidalPositionalEmbedding(nn.Module):
 
     def make_weights(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None) -> None:
         """Register a table of exactly ``num_embeddings`` rows as the non-persistent buffer ``weights``."""
-        table = self.get_embedding(num_embeddings, embedding_dim, padding_idx)
-        previous = self._buffers.get("weights")
-        if previous is not None:
-            table = table.to(dtype=previous.dtype, device=previous.device)
+        with torch.inference_mode(False):  # the cast too, so the buffer is never an inference tensor
+            table = self.get_embedding(num_embeddings, embedding_dim, padding_idx)
+            previous = self._buffers.get("weights")
+            if previous is not None:
+                table = table.to(dtype=previous.dtype, device=previous.device)
         self.register_buffer("weights", table, persistent=False)
 
     @staticmethod
@@ -73,10 +74,12 @@ class Speech2TextSinusoidalPositionalEmbedding(nn.Module):
             # The largest position any token can get; padding rows never exceed it.
             first = 0 if self.padding_idx is None else self.padding_idx + 1
             needed_rows = first + past_key_values_length + seq_len
-            if needed_rows > self.weights.shape[0]:
-                self.make_weights(max(needed_rows + self.offset, 2 * self.weights.shape[0]), self.embedding_dim, self.padding_idx)
+            rows = self.weights.shape[0]
+            if needed_rows > rows:
+                self.make_weights(max(needed_rows + self.offset, 2 * rows), self.embedding_dim, self.padding_idx)
             positions = position_ids.to(self.weights.device).view(-1)
-            return self.weights.index_select(0, positions).view(batch_size, seq_len, -1).detach()
+            # The width is explicit (not -1), so an empty sequence gives (batch, 0, embedding_dim).
+            return self.weights.index_select(0, positions).view(batch_size, seq_len, self.weights.shape[1]).detach()
 
     def create_position_ids_from_input_ids(
         self, input_ids: Tensor, padding_idx: int | None, past_key_values_length: int = 0

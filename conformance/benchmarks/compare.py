@@ -1,0 +1,350 @@
+"""``s2t-conformance bench``: benchmark one or two implementations in one pytest session and compare them.
+
+    s2t-conformance bench --impl reference --impl transformers [--report DIR] [--quick]
+                          [--fail-on-regression] [--require-identical] [--select EXPR] [--threads N]
+
+A is the first ``--impl``, B the second. Both run in the same process, each hot path of A right before
+the same hot path of B, so their ratio ``median(B) / median(A)`` (above 1: A faster) is meaningful
+even where absolute times are not. ``--report DIR`` writes ``bench.json`` (pytest-benchmark's JSON
+plus a ``comparisons`` section) and ``bench.md``; the Markdown table is also written to stdout.
+
+A ratio beyond a bound of :data:`REGRESSION_BOUNDS` / :data:`FLATNESS_BOUND` (both the ratio of medians
+and that of minimums) is measured a second time; it is a regression only if it is beyond the bound again.
+
+Exit status: 0, or 1 when a benchmark failed, ``--fail-on-regression`` finds a regression, or
+``--require-identical`` finds outputs that differ; pytest's own status (2-5) when the session could
+not run; 2 for a wrong command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.benchmarks.comparison import (
+    Bound,
+    FlatnessBound,
+    bound_summaries,
+    build_comparisons,
+    find_regressions,
+)
+from conformance.benchmarks.recording import (
+    BENCHMARKS_DIRECTORY,
+    RECORDER_KEY,
+    SELECTION_KEY,
+    Recorder,
+    Selection,
+    unique_labels,
+)
+from conformance.benchmarks.report import render_markdown, write_reports
+from conformance.implementations import Implementation, ImplementationError, resolve
+
+#: The bounds of ``--fail-on-regression``, for A (the candidate, e.g. reference) against B (the baseline,
+#: e.g. transformers): ``median(B) / median(A)`` must be at least ``minimum``. Generous on purpose, far
+#: from the goals, so that only a real regression fails CI, never noise.
+REGRESSION_BOUNDS: tuple[Bound, ...] = (
+    Bound("config.*.construct.*", 3.0, "config construction at least 3x faster", goal=10.0),
+    Bound("config.*.from_dict", 3.0, "from_dict at least 3x faster", goal=10.0),
+    Bound("embedding.get_embedding.*", 0.5, "get_embedding at most 2x slower", goal=0.9),
+    Bound("embedding.make_weights.*", 0.5, "make_weights at most 2x slower", goal=0.9),
+    Bound("embedding.forward.*", 0.5, "forward at most 2x slower", goal=0.9),
+    Bound("embedding.decode_loop.*", 0.5, "decoding loop at most 2x slower", goal=2.0),
+    Bound("embedding.prefix_growth.*", 0.5, "prefix-growth loop at most 2x slower", goal=1.0),
+)
+#: A's decoding loop must stay flat: its last window at most this many times its first.
+FLATNESS_BOUND = FlatnessBound(2.0, "A's decoding loop: last window at most 2x the first", goal=1.5)
+#: The goals (not slower = within the 10% of noise, B/A >= 0.9) are reported as met or not; only the
+#: bounds fail a run.
+
+#: pytest-benchmark settings: ``--quick`` keeps a comparison of two implementations under ~90 s on 2 cores.
+QUICK_SETTINGS = {"min_rounds": 5, "max_time": 0.1, "warmup": "off"}
+FULL_SETTINGS = {"min_rounds": 7, "max_time": 0.5, "warmup": "on"}
+
+
+@dataclass
+class Outcome:
+    """What one comparison run produced."""
+
+    exit_code: int
+    benchmark_json: dict[str, Any]
+    comparisons: dict[str, Any]
+    markdown: str
+    written: list[Path] = field(default_factory=list)
+
+
+class _Session:
+    """The pytest plugin ``compare`` adds: the selection, the recorder, failures, a header line."""
+
+    def __init__(self, selection: Selection, recorder: Recorder) -> None:
+        self.selection = selection
+        self.recorder = recorder
+        self.errors: list[str] = []
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.stash[SELECTION_KEY] = self.selection
+        config.stash[RECORDER_KEY] = self.recorder
+
+    def pytest_report_header(self) -> str:
+        roles = zip("AB", self.selection.implementations.items(), strict=False)
+        return "benchmarks: " + ", ".join(f"{role}={label} {impl.version}" for role, (label, impl) in roles)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not report.failed:
+            return
+        summary = report.longreprtext.strip().splitlines()[-1] if report.longreprtext.strip() else report.outcome
+        key = self.recorder.started.get(report.nodeid)
+        if key is None:
+            self.errors.append(f"{report.nodeid}: {summary}")
+        else:
+            self.recorder.failed[key] = summary
+
+
+@dataclass(frozen=True)
+class _Options:
+    quick: bool
+    threads: int
+    impl_option: str | None
+
+
+@dataclass
+class _SessionResult:
+    exit_code: int
+    benchmark_json: dict[str, Any]
+    recorder: Recorder
+    errors: list[str]
+
+
+def _run_session(selection: Selection, targets: list[str], options: _Options, *, keep_outputs: bool) -> _SessionResult:
+    """One pytest session over ``targets`` (pytest arguments: the benchmarks directory and ``-k``, or node ids)."""
+    import torch
+
+    recorder = Recorder(keep_outputs=keep_outputs)
+    session = _Session(selection, recorder)
+    settings = QUICK_SETTINGS if options.quick else FULL_SETTINGS
+    previous_threads = torch.get_num_threads()
+    with tempfile.TemporaryDirectory(prefix="s2t-bench-") as scratch:
+        json_path = Path(scratch) / "pytest-benchmark.json"
+        arguments = [
+            *targets,
+            "-q",
+            *("-p", "no:cacheprovider", "-p", "no:xdist"),
+            "--benchmark-only",
+            f"--benchmark-json={json_path}",
+            f"--benchmark-min-rounds={settings['min_rounds']}",
+            f"--benchmark-max-time={settings['max_time']}",
+            f"--benchmark-warmup={settings['warmup']}",
+            "--benchmark-columns=median,iqr,rounds,iterations",
+            *(("--impl", options.impl_option) if options.impl_option else ()),
+        ]
+        if options.threads > 0:
+            torch.set_num_threads(options.threads)
+        try:
+            exit_code = int(pytest.main(arguments, plugins=[session]))
+        finally:
+            torch.set_num_threads(previous_threads)
+        benchmark_json = json.loads(json_path.read_text(encoding="utf-8")) if json_path.exists() else {}
+    return _SessionResult(exit_code, benchmark_json, recorder, session.errors)
+
+
+def _identical(recorder: Recorder, labels: list[str]) -> dict[str, bool]:
+    """``torch.equal`` of A's and B's recorded output, per hot path both ran."""
+    import torch
+
+    identical: dict[str, bool] = {}
+    if len(labels) != 2:
+        return identical
+    for (hot_path, label), output in recorder.outputs.items():
+        if label != labels[0] or (hot_path, labels[1]) not in recorder.outputs:
+            continue
+        other = recorder.outputs[(hot_path, labels[1])]
+        same_kind = output.shape == other.shape and output.dtype == other.dtype and output.device == other.device
+        identical[hot_path] = bool(same_kind and torch.equal(output, other))
+    return identical
+
+
+def _comparisons(result: _SessionResult, described: list[dict[str, str]], identical: dict[str, bool]) -> dict[str, Any]:
+    return build_comparisons(
+        result.benchmark_json,
+        described,
+        not_supported=result.recorder.not_supported,
+        failed=result.recorder.failed,
+        identical=identical,
+        order=[hot_path for hot_path, _ in result.recorder.started.values()],
+    )
+
+
+def _recheck(
+    suspects: list[dict[str, Any]],
+    first: _SessionResult,
+    selection: Selection,
+    described: list[dict[str, str]],
+    options: _Options,
+) -> None:
+    """Measure the hot paths of ``suspects`` again (B first this time); a regression holds if it holds twice.
+
+    Rounds of A and of B run one after the other, so a burst of load on a shared machine can hit one
+    implementation only; a second measurement at another moment tells such noise from a regression.
+    """
+    labels = list(selection.implementations)
+    hot_paths = sorted({item["hot_path"] for item in suspects if item["ratio"] is not None})
+    locations = [
+        first.recorder.locations[(hot_path, label)]
+        for hot_path in hot_paths
+        for label in reversed(labels)
+        if first.recorder.locations.get((hot_path, label))
+    ]
+    if not locations:  # nothing to measure again ("A cannot run it" needs no second look)
+        for item in suspects:
+            item["confirmed"] = True
+        return
+    again = _comparisons(_run_session(selection, locations, options, keep_outputs=False), described, {})
+    repeated = {(item["hot_path"], item["pattern"]) for item in _find(again)}
+    for item in suspects:
+        row = next((row for row in again["hot_paths"] if row["hot_path"] == item["hot_path"]), None)
+        if item["pattern"] == "flatness":
+            item["recheck_ratio"] = None if row is None else row.get("flatness", {}).get(labels[0], {}).get("ratio")
+        else:
+            item["recheck_ratio"] = None if row is None else row["ratio"]
+        item["confirmed"] = item["ratio"] is None or (item["hot_path"], item["pattern"]) in repeated
+
+
+def _settings(quick: bool, threads: int, benchmark_json: dict[str, Any]) -> dict[str, Any]:
+    machine = benchmark_json.get("machine_info", {})
+    cpu = machine.get("cpu", {})
+    settings = {"mode": "quick" if quick else "full", **(QUICK_SETTINGS if quick else FULL_SETTINGS)}
+    settings.update(
+        torch_threads=threads or "default",
+        machine=f"{cpu.get('brand_raw', machine.get('processor', '?'))}, {cpu.get('count', '?')} cores",
+        python=machine.get("python_version", "?"),
+    )
+    return settings
+
+
+def _find(comparisons: dict[str, Any]) -> list[dict[str, Any]]:
+    return find_regressions(comparisons, REGRESSION_BOUNDS, FLATNESS_BOUND)
+
+
+def run_comparison(
+    implementations: list[Implementation],
+    *,
+    report: Path | None = None,
+    quick: bool = False,
+    select: str | None = None,
+    threads: int = 1,
+    fail_on_regression: bool = False,
+    require_identical: bool = False,
+    impl_option: str | None = None,
+) -> Outcome:
+    """Benchmark ``implementations`` (one or two) in one pytest session and build the comparison."""
+    labels = unique_labels([implementation.name for implementation in implementations])
+    selection = Selection(dict(zip(labels, implementations, strict=True)))
+    options = _Options(quick, threads, impl_option)
+    targets = [str(BENCHMARKS_DIRECTORY), *(("-k", select) if select else ())]
+    result = _run_session(selection, targets, options, keep_outputs=True)
+    described = [
+        {"label": label, "name": item.name, "version": item.version}
+        for label, item in zip(labels, implementations, strict=True)
+    ]
+    identical = _identical(result.recorder, labels)
+    comparisons = _comparisons(result, described, identical)
+    comparisons["settings"] = _settings(quick, threads, result.benchmark_json)
+    suspects = _find(comparisons)
+    if suspects and result.exit_code == 0:
+        _recheck(suspects, result, selection, described, options)
+    regressions = [item for item in suspects if item.get("confirmed", True)]
+    comparisons["regression_check"] = {
+        "enabled": fail_on_regression,
+        "bounds": bound_summaries(comparisons, REGRESSION_BOUNDS, FLATNESS_BOUND),
+        "regressions": regressions,
+        "not_confirmed": [item for item in suspects if not item.get("confirmed", True)],
+    }
+    mismatches = [hot_path for hot_path, same in identical.items() if not same]
+    comparisons["identity_check"] = {
+        "required": require_identical,
+        "compared": len(identical),
+        "mismatches": mismatches,
+    }
+    comparisons["errors"] = result.errors
+    markdown = render_markdown(comparisons)
+    written = write_reports(report, result.benchmark_json, comparisons) if report is not None else []
+    exit_code = result.exit_code
+    if exit_code == 0 and (
+        result.recorder.failed
+        or result.errors
+        or (fail_on_regression and regressions)
+        or (require_identical and mismatches)
+    ):
+        exit_code = 1
+    return Outcome(exit_code, result.benchmark_json, comparisons, markdown, written)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="s2t-conformance bench",
+        description="Benchmark the hot paths of one or two implementations in one session and compare them.",
+        epilog="Absolute times only mean something on the same machine; the ratios are measured side by side.",
+    )
+    parser.add_argument(
+        "--impl",
+        action="append",
+        required=True,
+        metavar="IMPL",
+        help="implementation (reference, transformers, pkg.mod or pkg.mod:object); give it twice to compare: A then B",
+    )
+    parser.add_argument("--report", type=Path, metavar="DIR", help="write bench.json and bench.md into DIR")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds: a comparison of two in about a minute")
+    parser.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help="exit 1 when a ratio of A against B is beyond the generous bounds (see the report's regression check)",
+    )
+    parser.add_argument(
+        "--require-identical", action="store_true", help="exit 1 when A's and B's benchmarked outputs differ"
+    )
+    parser.add_argument("--select", metavar="EXPR", help="only the benchmarks matching this pytest -k expression")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        metavar="N",
+        help="torch threads during the run (default 1; 0: torch's default)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``s2t-conformance bench``; returns the exit status."""
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    if len(arguments.impl) > 2:
+        parser.error(f"--impl given {len(arguments.impl)} times; give one implementation, or two to compare")
+    try:
+        implementations = [resolve(spec) for spec in arguments.impl]
+    except ImplementationError as error:
+        sys.stderr.write(f"s2t-conformance bench: {error}\n")
+        return 2
+    outcome = run_comparison(
+        implementations,
+        report=arguments.report,
+        quick=arguments.quick,
+        select=arguments.select,
+        threads=arguments.threads,
+        fail_on_regression=arguments.fail_on_regression,
+        require_identical=arguments.require_identical,
+        impl_option=arguments.impl[0],
+    )
+    sys.stdout.write("\n" + outcome.markdown)
+    for path in outcome.written:
+        sys.stdout.write(f"written: {path}\n")
+    return outcome.exit_code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

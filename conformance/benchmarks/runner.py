@@ -1,0 +1,104 @@
+"""Run one hot path of one implementation: probe it, then time it with pytest-benchmark.
+
+The probe is one untimed call. If it raises, the implementation cannot run that hot path: the
+benchmark is skipped with ``not supported by LABEL: ExceptionType: message`` and the reason is
+recorded for the comparison report, instead of failing the session. The probe doubles as warm-up,
+and its output is what ``compare`` checks with ``torch.equal`` across implementations.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pytest
+
+from conformance.benchmarks.recording import Recorder
+from conformance.implementations import Implementation
+
+_Value = TypeVar("_Value")
+_State = TypeVar("_State")
+_REASON_LENGTH = 300
+
+
+def describe(error: BaseException) -> str:
+    """``Type: first line of the message``, short enough for a report cell."""
+    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    text = f"{type(error).__name__}: {message}" if message else type(error).__name__
+    return text if len(text) <= _REASON_LENGTH else text[: _REASON_LENGTH - 3] + "..."
+
+
+@dataclass
+class HotPathRunner:
+    """One benchmark test's view: the implementation under a label, pytest-benchmark's fixture, the recorder."""
+
+    benchmark: Any
+    implementation: Implementation
+    label: str
+    #: Rounds of the loop benchmarks, which build a fresh module for every round.
+    rounds: int
+    #: Seconds the timed rounds of one loop benchmark may take (judged by the probe): fewer rounds, at least one.
+    loop_budget_s: float = float("inf")
+    recorder: Recorder | None = None
+    node_id: str = ""
+    #: ``path::name`` of the test, a pytest argument that runs it again.
+    location: str = ""
+    hot_path: str = ""
+
+    def start(self, hot_path: str) -> None:
+        """Name the hot path: the benchmark's group (A and B side by side) and its ``extra_info``."""
+        self.hot_path = hot_path
+        if self.recorder is not None:
+            self.recorder.started[self.node_id] = (hot_path, self.label)
+            self.recorder.locations[(hot_path, self.label)] = self.location
+        self.benchmark.group = hot_path
+        self.benchmark.extra_info.update(
+            hot_path=hot_path, implementation=self.label, version=self.implementation.version
+        )
+
+    def guard(self, make: Callable[[], _Value]) -> _Value:
+        """``make()``; if it raises, skip the benchmark as not supported (after recording why)."""
+        try:
+            return make()
+        except Exception as error:  # an implementation under test may raise anything
+            reason = describe(error)
+            if self.recorder is not None:
+                self.recorder.not_supported[(self.hot_path, self.label)] = reason
+            pytest.skip(f"not supported by {self.label}: {reason}")
+
+    def _keep(self, output: Any) -> None:
+        if self.recorder is not None and self.recorder.keep_outputs and output is not None:
+            self.recorder.outputs[(self.hot_path, self.label)] = output
+
+    def measure(self, target: Callable[[], _Value], *, keep: Callable[[_Value], Any] | None = None) -> None:
+        """Probe ``target()`` once, then let pytest-benchmark time it (calibrated rounds and iterations)."""
+        result = self.guard(target)
+        if keep is not None:
+            self._keep(keep(result))
+        self.benchmark(target)
+
+    def measure_rounds(
+        self,
+        setup: Callable[[], _State],
+        target: Callable[[_State], _Value],
+        *,
+        keep: Callable[[_Value], Any] | None = None,
+    ) -> None:
+        """Time ``target(setup())`` for :attr:`rounds` rounds, one call each, ``setup`` untimed and fresh per round.
+
+        An implementation whose probe shows the rounds would exceed :attr:`loop_budget_s` (a loop that
+        is quadratic in the steps) gets fewer rounds, at least one.
+        """
+        state = self.guard(setup)
+        started = time.perf_counter()
+        result = self.guard(lambda: target(state))
+        probe_seconds = time.perf_counter() - started
+        if keep is not None:
+            self._keep(keep(result))
+        rounds = self.rounds
+        if probe_seconds * rounds > self.loop_budget_s:
+            rounds = max(1, int(self.loop_budget_s // probe_seconds))
+        self.benchmark.extra_info["rounds_limited_by_budget"] = rounds < self.rounds
+        self.benchmark.pedantic(target, setup=lambda: ((setup(),), {}), rounds=rounds, iterations=1)

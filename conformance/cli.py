@@ -1,0 +1,199 @@
+"""``s2t-conformance``: run the harness, list its properties, replay a report's failures, run benchmarks.
+
+    s2t-conformance run --impl IMPL [--report DIR] [--level L] [--xfails FILE] [--xfails-verify]
+                        [--profile P] [--property ID ...] [-- PYTEST_ARGS ...]
+    s2t-conformance list [--level L] [--format text|markdown|json]
+    s2t-conformance replay REPORT.json [--property ID ...]
+    s2t-conformance bench [ARGS ...]        (conformance.benchmarks.compare)
+
+Exit status: 0 success, 1 some property failed (``run``) or still fails (``replay``), 4 usage error
+(as pytest: unknown implementation, property or option, unreadable file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from conformance.registry import LEVELS, Property, load_all
+
+USAGE_ERROR = 4
+#: conformance.profiles.PROFILES, restated so that ``run`` imports no Hypothesis before pytest does
+#: (pytest must import it itself to rewrite its plugin's asserts); a test keeps the two equal.
+PROFILES = ("dev", "ci", "thorough")
+DEFAULT_PROFILE = "ci"
+_REPLAYED = ("failed", "error")
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{self.format_usage()}{self.prog}: error: {message}")
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _error(text: str) -> int:
+    sys.stderr.write(f"s2t-conformance: error: {text}\n")
+    return USAGE_ERROR
+
+
+def selected(level: str) -> list[Property]:
+    return [prop for prop in load_all().values() if level == "all" or prop.level == level]
+
+
+def _run(arguments: argparse.Namespace) -> int:
+    import pytest
+
+    words = ["--pyargs", "conformance", "-p", "no:cacheprovider", "--impl", arguments.impl]
+    words += ["--level", arguments.level, "--hypothesis-profile", arguments.profile]
+    for property_id in arguments.property:
+        words += ["--property", property_id]
+    if arguments.xfails:
+        words += ["--xfails", arguments.xfails]
+    if arguments.xfails_verify:
+        words.append("--xfails-verify")
+    if arguments.report:
+        words += ["--conformance-report", arguments.report]
+    extra = list(arguments.pytest_args)
+    return int(pytest.main([*words, *extra[1:]] if extra[:1] == ["--"] else [*words, *extra]))
+
+
+def _list(arguments: argparse.Namespace) -> int:
+    properties = selected(arguments.level)
+    if arguments.format == "json":
+        rows = [
+            {"id": prop.id, "level": prop.level, "rule": prop.rule, "needs": list(prop.needs)} for prop in properties
+        ]
+        _write(json.dumps(rows, indent=2))
+    elif arguments.format == "markdown":
+        from conformance.docs import property_table
+
+        _write(property_table(properties))
+    else:
+        width = max((len(prop.id) for prop in properties), default=0)
+        for prop in properties:
+            _write(f"{prop.id:<{width}}  {prop.level:<11}  {prop.rule}")
+    return 0
+
+
+def _replay_one(report: dict[str, Any], result: dict[str, Any]) -> bool:
+    """Run one property of ``report`` again; write what happened; return whether it still fails."""
+    from conformance.runner import replay_property
+
+    profile = report["run"]["profile"]
+    failure = result.get("failure") or {}
+    seed = profile.get("seed") if profile.get("seed") is not None else failure.get("seed")
+    blob = failure.get("reproduce_failure")
+    outcome = replay_property(
+        result["id"],
+        report["implementation"]["name"],
+        profile=profile["name"],
+        seed=seed,
+        reproduce=(blob["version"], blob["blob"]) if blob else None,
+    )
+    message = (outcome.failure or {}).get("message", "")
+    if outcome.status == "failed":
+        again = " (the recorded example fails again)" if outcome.reproduced else ""
+        _write(f"{result['id']}: still fails{again}: {message}")
+        return True
+    if outcome.status == "not-provided":
+        _write(f"{result['id']}: not provided now: {message}")
+        return False
+    _write(f"{result['id']}: now passes")
+    return False
+
+
+def _replay(arguments: argparse.Namespace) -> int:
+    from conformance.implementations import ImplementationError
+    from conformance.report import ReportError, read_report
+    from conformance.runner import UnknownProperty
+
+    try:
+        report = read_report(arguments.report)
+    except ReportError as error:
+        return _error(str(error))
+    by_id = {result["id"]: result for result in report["properties"]}
+    unknown = [identifier for identifier in arguments.property if identifier not in by_id]
+    if unknown:
+        return _error(f"{arguments.report} has no property {', '.join(unknown)}")
+    chosen = [by_id[identifier] for identifier in arguments.property] or [
+        result for result in report["properties"] if result["status"] in _REPLAYED
+    ]
+    if not chosen:
+        _write("nothing to replay: the report has no failed property")
+        return 0
+    implementation = report["implementation"]
+    _write(f"replaying {len(chosen)} propert{'y' if len(chosen) == 1 else 'ies'} on {implementation['name']}")
+    try:
+        still_failing = [result["id"] for result in chosen if _replay_one(report, result)]
+    except (ImplementationError, UnknownProperty) as error:
+        return _error(str(error))
+    _write(f"{len(still_failing)} still failing, {len(chosen) - len(still_failing)} not failing")
+    return 1 if still_failing else 0
+
+
+def _bench(arguments: Sequence[str]) -> int:
+    try:
+        from conformance.benchmarks.compare import main as compare_main
+    except ImportError as error:
+        missing = getattr(error, "name", None) or ""
+        if missing.startswith("conformance.benchmarks") or missing == "":
+            return _error(f"the benchmarks (conformance.benchmarks.compare) are not available: {error}")
+        return _error(f"conformance.benchmarks.compare cannot be imported: {error} (install what it needs)")
+    return int(compare_main(list(arguments)))
+
+
+def _parser() -> _Parser:
+    parser = _Parser(prog="s2t-conformance", description=__doc__.split("\n\n")[0] if __doc__ else None)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = commands.add_parser("run", help="run the properties against an implementation (pytest underneath)")
+    run.add_argument("--impl", required=True, help="reference, transformers, pkg.mod or pkg.mod:object")
+    run.add_argument("--report", metavar="DIR", help="write report.json and report.md into DIR")
+    run.add_argument("--level", choices=(*LEVELS, "all"), default="all")
+    run.add_argument("--xfails", metavar="FILE", help="expected failures: lines 'property.id  # reason'")
+    run.add_argument("--xfails-verify", action="store_true", help="run listed Hypothesis properties too")
+    run.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE, help="Hypothesis profile")
+    run.add_argument("--property", action="append", default=[], metavar="ID", help="run only this id (repeatable)")
+    run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="after --: more pytest arguments")
+    run.set_defaults(handler=_run)
+
+    listing = commands.add_parser("list", help="print every property with its id, level and rule")
+    listing.add_argument("--level", choices=(*LEVELS, "all"), default="all")
+    listing.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    listing.set_defaults(handler=_list)
+
+    replay = commands.add_parser("replay", help="re-run the failed properties of a report.json")
+    replay.add_argument("report", metavar="REPORT.json", help="a report.json (or the directory holding it)")
+    replay.add_argument("--property", action="append", default=[], metavar="ID", help="replay only this id")
+    replay.set_defaults(handler=_replay)
+
+    bench = commands.add_parser("bench", help="compare implementations' speed (conformance.benchmarks.compare)")
+    bench.add_argument("arguments", nargs=argparse.REMAINDER, help="arguments of the benchmark comparison")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    words = sys.argv[1:] if argv is None else list(argv)
+    if words[:1] == ["bench"] and not {"-h", "--help"} & set(words[1:2]):
+        return _bench(words[1:])  # every argument belongs to the benchmark comparison
+    try:
+        arguments = _parser().parse_args(words)
+    except _UsageError as error:
+        sys.stderr.write(f"{error}\n")
+        return USAGE_ERROR
+    result: int = arguments.handler(arguments)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

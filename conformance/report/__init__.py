@@ -1,0 +1,53 @@
+"""Conformance reports: ``report.json`` (the schema below) and ``report.md`` (the same, readable).
+
+``--conformance-report DIR`` (or ``s2t-conformance run --report DIR``) writes both into ``DIR``.
+
+Schema of ``report.json`` (``schema_version`` 1; a new key may appear in a later version 1 report,
+a renamed or removed key bumps the version)::
+
+    schema_version   1
+    harness          {name, version}                                 the harness that ran
+    implementation   {name, version, provided: [class], not_provided: {class: why}}
+    environment      {python, python_implementation, packages: {torch, hypothesis, pytest, numpy,
+                      transformers: version or null}, platform, machine, accelerators: [CUDA device names]}
+    run              {level: required|recommended|all, property_ids: [id] or null (--property),
+                      xfails_file: path or null, xfails_verify: bool,
+                      profile: {name, max_examples, derandomize, database, deadline_ms, print_blob,
+                                suppress_health_check, seed},
+                      pytest_args: [str], started: ISO 8601 UTC, duration: seconds, exit_status: int}
+    summary          {total, passed, failed, error, xfailed, xpassed, skipped, not-provided, deselected: int,
+                      ok: bool (no failed, error or xpassed: the run's exit status is 0)}
+    properties       [ one object per registered property, sorted by id:
+        id, level, rule (the first sentence of its docstring), needs: [class], uses_hypothesis: bool,
+        status: one of STATUSES (see conformance.report.results.STATUSES for their meaning),
+        duration: seconds,
+        reason: why it was skipped / xfailed / not provided, or null,
+        failure: null or {exception_type, message, what, expected, observed (what/expected/observed are
+                 set when the property raised ConformanceFailure), counterexample (Hypothesis'
+                 "Failing test case" text), reproduce_failure: {version, blob} or null (the argument of
+                 Hypothesis' @reproduce_failure), seed: int or null, traceback (trimmed)},
+        reproduce: {shell: "pytest --pyargs conformance --impl X --property ID --hypothesis-profile P",
+                    python: "from conformance.runner import run_property\\nrun_property(...)"} ]
+
+``s2t-conformance replay report.json`` re-runs the failed properties of a report.
+"""
+
+from conformance.report.build import SCHEMA_VERSION, RunInfo, build_report
+from conformance.report.io import JSON_NAME, MARKDOWN_NAME, ReportError, read_report, write_reports
+from conformance.report.markdown import render_markdown
+from conformance.report.results import FAILING, STATUSES, PropertyResult
+
+__all__ = [
+    "FAILING",
+    "JSON_NAME",
+    "MARKDOWN_NAME",
+    "SCHEMA_VERSION",
+    "STATUSES",
+    "PropertyResult",
+    "ReportError",
+    "RunInfo",
+    "build_report",
+    "read_report",
+    "render_markdown",
+    "write_reports",
+]
