@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import os
+import sys
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,7 +75,7 @@ class NotProvided(LookupError):
 
 def _import(module_name: str, spec: str) -> Any:
     try:
-        return importlib.import_module(module_name)
+        return _import_with_working_directory(module_name)
     except Exception as error:  # an implementation may fail in any way while importing
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         if isinstance(error, ModuleNotFoundError) and error.name and module_name.startswith(error.name):
@@ -85,6 +87,28 @@ def _import(module_name: str, spec: str) -> Any:
         else:
             hint = "the module exists but raised while importing; fix the error above and run again"
         raise ImplementationError(f"cannot import implementation {spec!r}: {detail}\n  {hint}") from error
+
+
+def _import_with_working_directory(module_name: str) -> Any:
+    """Import ``module_name``; a module not found on ``sys.path`` is looked for in the working directory too.
+
+    ``python -m pytest`` puts the working directory on ``sys.path`` and the ``pytest`` script does not:
+    ``--impl mymodule`` finds ``./mymodule.py`` either way.
+    """
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        working_directory = os.getcwd()
+        top_level = module_name.partition(".")[0]
+        if error.name != top_level or working_directory in sys.path or "" in sys.path:
+            raise
+        sys.path.append(working_directory)
+        try:
+            return importlib.import_module(module_name)
+        except ModuleNotFoundError as retry_error:
+            if retry_error.name == top_level:
+                sys.path.remove(working_directory)
+            raise
 
 
 def _version_of(spec: str, root: Any) -> str:

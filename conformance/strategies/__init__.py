@@ -17,6 +17,7 @@ Configurations (:mod:`conformance.strategies.config`) — each draws keyword arg
 - ``base_arguments()``: token ids, ``decoder_start_token_id`` and ``is_encoder_decoder``.
 - ``unknown_keywords(contract)``, ``unknown_keyword_names(contract)``, ``json_values()``: keyword
   arguments the class does not know (names start with ``UNKNOWN_KEYWORD_PREFIX``).
+- ``list_arguments(contract)``: every list parameter (conv group valid), each a tuple or a list.
 - ``sequence_types()``, ``integer_lists(name)``: ``tuple`` or ``list``, and lists of realistic integers.
 
 Embedding (:mod:`conformance.strategies.embedding`): see that module; every public strategy of both

@@ -1,7 +1,7 @@
 """Hypothesis strategies for the two configuration classes, derived from :mod:`conformance.contract`.
 
-Every strategy draws *keyword arguments* (a ``dict``) that can be passed straight to a config class,
-so strategies combine with ``|``-merging. Values are realistic and bounded: the right type for each
+The main strategies draw *keyword arguments* (a ``dict``) to pass straight to a config class; draws
+merge with ``|``. Values are realistic and bounded: the right type for each
 parameter (a float for a float default, one of the documented strings for a string parameter),
 sizes of real checkpoints, conv stacks of one to eight layers. Invalid inputs are built by
 construction (lengths drawn to differ), never by filtering valid ones.
@@ -99,7 +99,8 @@ def _draw_other_length(draw: st.DrawFn, *taken: int) -> int:
     """A length in ``[0, MAX_CONV_LAYERS]`` other than the ``taken`` ones (built by skipping them, never filtered)."""
     length = draw(st.integers(0, MAX_CONV_LAYERS - len(set(taken))))
     for used in sorted(set(taken)):
-        length += length >= used
+        if length >= used:
+            length += 1
     return length
 
 

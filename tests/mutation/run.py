@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tokenize
 from collections import Counter
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
@@ -105,12 +106,24 @@ def function_of(mutant_name: str) -> str:
     return mangled.removeprefix("x_")
 
 
+def without_comment(line: str) -> str:
+    """``line`` stripped and without its trailing comment, so that rewording a comment keeps the mutant's key."""
+    end = len(line)
+    try:
+        for token in tokenize.generate_tokens(iter([line]).__next__):
+            if token.type == tokenize.COMMENT:
+                end = token.start[1]
+                break
+    except (tokenize.TokenError, SyntaxError):  # a fragment of a longer statement: keep it whole
+        pass
+    return line[:end].strip()
+
+
 def changed_lines(diff: str) -> tuple[list[str], list[str]]:
-    """The removed and the added lines of a unified diff, stripped."""
+    """The removed and the added lines of a unified diff, stripped, without comments."""
     lines = [line for line in diff.splitlines() if not line.startswith(("---", "+++"))]
-    return [line[1:].strip() for line in lines if line.startswith("-")], [
-        line[1:].strip() for line in lines if line.startswith("+")
-    ]
+    removed = [without_comment(line[1:]) for line in lines if line.startswith("-")]
+    return removed, [without_comment(line[1:]) for line in lines if line.startswith("+")]
 
 
 def collect_mutants(workspace: Path) -> list[Mutant]:
