@@ -27,7 +27,9 @@ KNOWN: dict[str, dict[str, str]] = {
     "transformers": {
         SPEECH2TEXT_CONFIG: "transformers.models.speech_to_text.configuration_speech_to_text:Speech2TextConfig",
         WAV2VEC2_CONFIG: "transformers.models.wav2vec2.configuration_wav2vec2:Wav2Vec2Config",
-        EMBEDDING: "transformers.models.speech_to_text.modeling_speech_to_text:Speech2TextSinusoidalPositionalEmbedding",
+        EMBEDDING: (
+            "transformers.models.speech_to_text.modeling_speech_to_text:Speech2TextSinusoidalPositionalEmbedding"
+        ),
     },
 }
 _DISTRIBUTIONS = {"reference": "s2t-conformance", "transformers": "transformers"}

@@ -57,7 +57,9 @@ def conformance_property(id: str, *, level: Level, needs: str | tuple[str, ...])
 
     def register(function: Check) -> Check:
         if id in REGISTRY and REGISTRY[id].function.__qualname__ != function.__qualname__:
-            raise ValueError(f"property id {id!r} is registered twice ({REGISTRY[id].module} and {function.__module__})")
+            raise ValueError(
+                f"property id {id!r} is registered twice ({REGISTRY[id].module} and {function.__module__})"
+            )
         prop = Property(id, level, needed, _rule_of(function), function, function.__module__)
         REGISTRY[id] = prop
         setattr(function, PROPERTY_ATTRIBUTE, prop)

@@ -53,7 +53,10 @@ def test_wav2vec2_config():
 
 
 def test_config_modules_do_not_import_torch():
-    code = "import sys, tests.independent as m; m.Speech2TextConfig(); m.Wav2Vec2Config(); assert 'torch' not in sys.modules"
+    code = (
+        "import sys, tests.independent as m; m.Speech2TextConfig(); m.Wav2Vec2Config(); "
+        "assert 'torch' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 __all__ = [
     "PreTrainedConfig",
     "Speech2TextConfig",
-    "Wav2Vec2Config",
     "Speech2TextSinusoidalPositionalEmbedding",
+    "Wav2Vec2Config",
 ]
 
 

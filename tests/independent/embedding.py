@@ -78,9 +78,7 @@ class Speech2TextSinusoidalPositionalEmbedding(nn.Module):
 
     def forward(self, input_ids: Tensor, past_key_values_length: int = 0) -> Tensor:
         batch, seq_len = input_ids.shape
-        positions = self.create_position_ids_from_input_ids(
-            input_ids, self.padding_idx, past_key_values_length
-        )
+        positions = self.create_position_ids_from_input_ids(input_ids, self.padding_idx, past_key_values_length)
         # Data-independent upper bound on the largest position (works on the meta device too).
         needed = (self.padding_idx or 0) + seq_len + past_key_values_length + 1
         if needed > self.weights.size(0):
