@@ -151,6 +151,14 @@ def _known(spec: str) -> Implementation:
             implementation.classes[class_name] = getattr(importlib.import_module(module_name), attribute)
         except Exception as error:
             implementation.missing[class_name] = f"{location}: {type(error).__name__}: {error}"
+    if implementation.missing:
+        # A named implementation always has all three classes: a missing one is a broken install (or a
+        # broken reference), never "not provided" — reporting it as skipped would turn a defect green.
+        reasons = "; ".join(f"{name}: {why}" for name, why in implementation.missing.items())
+        raise ImplementationError(
+            f"implementation {spec!r} {implementation.version} should provide all of {', '.join(CLASS_NAMES)} "
+            f"but some failed to load ({reasons}). Reinstall it, or fix the error above"
+        )
     return implementation
 
 

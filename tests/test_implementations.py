@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conformance.contract import CLASS_NAMES, EMBEDDING, SPEECH2TEXT_CONFIG, WAV2VEC2_CONFIG
-from conformance.implementations import ImplementationError, NotProvided, resolve
+from conformance.implementations import KNOWN, ImplementationError, NotProvided, resolve
 
 
 @pytest.fixture
@@ -121,3 +121,14 @@ def test_transformers_is_known() -> None:
     implementation = resolve("transformers")
     assert sorted(implementation.classes) == sorted(CLASS_NAMES)
     assert implementation.classes[EMBEDDING].__module__.startswith("transformers.")
+
+
+def test_named_implementation_missing_a_class_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``reference`` or ``transformers`` without one of the classes is broken, not a partial implementation."""
+    import reference
+
+    monkeypatch.setattr(reference, "Speech2TextConfig", None, raising=False)
+    broken_location = dict(KNOWN["reference"], **{EMBEDDING: "reference:NoSuchEmbedding"})
+    monkeypatch.setitem(KNOWN, "reference", broken_location)
+    with pytest.raises(ImplementationError, match="NoSuchEmbedding"):
+        resolve("reference")

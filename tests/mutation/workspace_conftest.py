@@ -1,7 +1,8 @@
 """Root ``conftest.py`` of the mutation workspace (copied there by ``run.py``; not a conftest of this repo).
 
 - Registers the Hypothesis profile ``mutation``: the harness' ``dev`` profile (few examples), derandomised and
-  without an example database, so that every mutant meets the same examples and a run reproduces exactly.
+  without an example database, so that every mutant meets the same examples and a run reproduces exactly, and
+  without shrinking: a mutant is killed by its first failing example, a minimal one is not needed.
 - Runs the selected properties cheapest first (durations from mutmut's stats run), so that with ``-x`` a mutant
   is killed by the cheapest property that can kill it; the verdict does not depend on the order.
 """
@@ -12,12 +13,18 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import Phase, settings
 
 from conformance.profiles import register_profiles
 
 register_profiles()
-settings.register_profile("mutation", parent=settings.get_profile("dev"), derandomize=True, database=None)
+settings.register_profile(
+    "mutation",
+    parent=settings.get_profile("dev"),
+    derandomize=True,
+    database=None,
+    phases=(Phase.explicit, Phase.generate),
+)
 
 STATS_FILE = Path(__file__).resolve().parent / "mutmut-stats.json"
 
