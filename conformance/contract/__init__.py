@@ -29,6 +29,16 @@ BASE_STORED_ARGUMENTS: tuple[str, ...] = (
     "decoder_start_token_id",
     "is_encoder_decoder",
 )
+#: The base class's defaults of those arguments (transformers' ``PretrainedConfig`` defaults). A config that does
+#: not take one of them itself (``Wav2Vec2Config``: ``is_encoder_decoder``, ``decoder_start_token_id``) gets this
+#: value. INTERFACE.md does not state them, so properties about them are recommended.
+BASE_DEFAULTS: dict[str, Any] = {
+    "pad_token_id": None,
+    "bos_token_id": None,
+    "eos_token_id": None,
+    "decoder_start_token_id": None,
+    "is_encoder_decoder": False,
+}
 
 
 @dataclass(frozen=True)

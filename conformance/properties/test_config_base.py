@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.contract import SPEECH2TEXT, SPEECH2TEXT_CONFIG, WAV2VEC2, WAV2VEC2_CONFIG
+from conformance.contract import BASE_DEFAULTS, SPEECH2TEXT, SPEECH2TEXT_CONFIG, WAV2VEC2, WAV2VEC2_CONFIG
 from conformance.contract import ConfigContract as Contract
 from conformance.contract.config_rules import json_like, same_value
 from conformance.implementations import Implementation
@@ -114,3 +114,13 @@ def test_speech2text_unknown_keywords(impl: Implementation, kwargs: dict[str, An
 def test_wav2vec2_unknown_keywords(impl: Implementation, kwargs: dict[str, Any], unknown: dict[str, Any]) -> None:
     """Unknown keyword arguments of `Wav2Vec2Config` are stored as attributes and appear in `to_dict()`."""
     check_unknown_keywords(impl.wav2vec2_config, kwargs, unknown)
+
+
+@conformance_property("wav2vec2-config.base-defaults", level="recommended", needs=WAV2VEC2_CONFIG)
+def test_wav2vec2_base_defaults(impl: Implementation) -> None:
+    """`Wav2Vec2Config()` keeps the base class's defaults for what it does not take itself: `is_encoder_decoder`
+    is `False` and `decoder_start_token_id` is `None`."""
+    expected = {name: value for name, value in BASE_DEFAULTS.items() if name not in WAV2VEC2.parameter_names}
+    config = impl.wav2vec2_config()
+    observed = {name: getattr(config, name, _MISSING) for name in expected}
+    check_values(observed, expected, "base-class defaults of a default Wav2Vec2Config")

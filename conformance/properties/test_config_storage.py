@@ -13,6 +13,7 @@ from conformance.contract.config_rules import expected_attributes, expected_deri
 from conformance.implementations import Implementation
 from conformance.registry import conformance_property, expect, expect_equal
 from conformance.strategies.config import (
+    UNKNOWN_KEYWORD_PREFIX,
     conv_arguments,
     list_arguments,
     parameter_values,
@@ -21,6 +22,8 @@ from conformance.strategies.config import (
 )
 
 _MISSING = "<missing>"
+#: The inner list of a nested unknown-keyword value (``custom_nested={"inner": [...]}``).
+_INNER_LISTS = st.lists(st.integers(0, 9), max_size=3)
 
 
 def check_stored(config: Any, expected: dict[str, Any], what: str, arguments: dict[str, Any]) -> None:
@@ -61,17 +64,31 @@ def check_derived(config_class: Any, contract: Contract, kwargs: dict[str, Any],
     expect(same_value(observed, expected), f"{name} for arguments {kwargs!r}", expected=expected, observed=observed)
 
 
-def check_lists_not_shared(config_class: Any, contract: Contract, kwargs: dict[str, Any]) -> None:
-    original = json_like(kwargs)
-    passed = json_like(kwargs)  # fresh lists that the caller owns
+def check_lists_not_shared(config_class: Any, contract: Contract, kwargs: dict[str, Any], inner: list[int]) -> None:
+    """No list shared: the list parameters, and the inner list of a nested unknown-keyword value."""
+    nested = UNKNOWN_KEYWORD_PREFIX + "nested"
+    original = json_like(kwargs) | {nested: {"inner": list(inner)}}
+    passed = json_like(original)  # fresh lists that the caller owns
     config = config_class(**passed)
     expect_equal(passed, original, "the caller's arguments after constructing a config from them")
     for name in contract.list_parameters:
         passed[name].append(7)
-    check_stored(config, original, "a config after the caller appended to the lists it passed", original)
-    for value in config.to_dict().values():
+    passed[nested]["inner"].append(7)
+    what = f"a config after the caller appended to the lists it passed (also {nested}['inner'])"
+    check_stored(config, original, what, original)
+    serialised = config.to_dict().get(nested, _MISSING)
+    expect(
+        same_value(serialised, original[nested]),
+        f"to_dict()[{nested!r}] after the caller appended to the inner list it passed",
+        expected=original[nested],
+        observed=serialised,
+    )
+    serialised = config.to_dict()
+    for value in serialised.values():
         if isinstance(value, list):
             value.append(7)
+    if isinstance(serialised.get(nested), dict) and isinstance(serialised[nested].get("inner"), list):
+        serialised[nested]["inner"].append(7)
     check_stored(config, original, "a config after appending to the lists of its to_dict()", original)
     for name in contract.list_parameters:
         value = getattr(config_class(), name)
@@ -161,14 +178,16 @@ def test_wav2vec2_output_hidden_size(impl: Implementation, kwargs: dict[str, Any
 
 
 @conformance_property("speech2text-config.lists.not-shared", level="recommended", needs=SPEECH2TEXT_CONFIG)
-@given(kwargs=list_arguments(SPEECH2TEXT))
-def test_speech2text_lists_not_shared(impl: Implementation, kwargs: dict[str, Any]) -> None:
-    """A `Speech2TextConfig` shares no list with its caller, its `to_dict()` output or other configs."""
-    check_lists_not_shared(impl.speech2text_config, SPEECH2TEXT, kwargs)
+@given(kwargs=list_arguments(SPEECH2TEXT), inner=_INNER_LISTS)
+def test_speech2text_lists_not_shared(impl: Implementation, kwargs: dict[str, Any], inner: list[int]) -> None:
+    """A `Speech2TextConfig` shares no list with its caller, its `to_dict()` output or other configs (nor the
+    inner lists of an unknown keyword's value)."""
+    check_lists_not_shared(impl.speech2text_config, SPEECH2TEXT, kwargs, inner)
 
 
 @conformance_property("wav2vec2-config.lists.not-shared", level="recommended", needs=WAV2VEC2_CONFIG)
-@given(kwargs=list_arguments(WAV2VEC2))
-def test_wav2vec2_lists_not_shared(impl: Implementation, kwargs: dict[str, Any]) -> None:
-    """A `Wav2Vec2Config` shares no list with its caller, its `to_dict()` output or other configs."""
-    check_lists_not_shared(impl.wav2vec2_config, WAV2VEC2, kwargs)
+@given(kwargs=list_arguments(WAV2VEC2), inner=_INNER_LISTS)
+def test_wav2vec2_lists_not_shared(impl: Implementation, kwargs: dict[str, Any], inner: list[int]) -> None:
+    """A `Wav2Vec2Config` shares no list with its caller, its `to_dict()` output or other configs (nor the
+    inner lists of an unknown keyword's value)."""
+    check_lists_not_shared(impl.wav2vec2_config, WAV2VEC2, kwargs, inner)

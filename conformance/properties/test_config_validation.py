@@ -1,10 +1,13 @@
 """Validation of the conv layer lists of both configs (INTERFACE.md sections 1 and 2).
 
-Only the exception *type* is checked (``ValueError`` or a subclass), never its message.
+The ``mismatch-raises-value-error`` properties check the exception *type* (``ValueError`` or a subclass),
+never its wording; the ``mismatch-error-names-lengths`` properties check only that the message names the
+numbers the contract says it names (each as a whole number, whatever the exception type).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -12,10 +15,10 @@ from hypothesis import given
 
 from conformance.contract import SPEECH2TEXT, SPEECH2TEXT_CONFIG, WAV2VEC2, WAV2VEC2_CONFIG
 from conformance.contract import ConfigContract as Contract
-from conformance.contract.config_rules import json_like
+from conformance.contract.config_rules import CONV_LAYER_COUNT, json_like
 from conformance.implementations import Implementation
 from conformance.registry import conformance_property, expect
-from conformance.strategies.config import conv_arguments, mismatched_conv_arguments
+from conformance.strategies.config import conv_arguments, mismatched_conv_arguments, named_mismatched_conv_arguments
 
 
 def _lengths(arguments: dict[str, Any]) -> dict[str, int]:
@@ -47,6 +50,28 @@ def check_raises_value_error(build: Callable[[], Any], what: str) -> None:
 def check_mismatch_raises(config_class: Any, arguments: dict[str, Any]) -> None:
     what = f"conv layers of lengths {_lengths(arguments)} (arguments: {arguments!r})"
     check_raises_value_error(lambda: config_class(**arguments), what)
+
+
+def named_numbers(contract: Contract, arguments: dict[str, Any]) -> dict[str, int]:
+    """The numbers the error must name: the length of each conv list and the layer count where there is one."""
+    numbers = {f"len({name})": len(arguments[name]) for name in contract.conv_parameters}
+    count = CONV_LAYER_COUNT.get(contract.class_name)
+    return numbers | ({count: arguments[count]} if count else {})
+
+
+def check_mismatch_error_names_lengths(config_class: Any, contract: Contract, arguments: dict[str, Any]) -> None:
+    numbers = named_numbers(contract, arguments)
+    what = f"the error for conv layers of lengths {_lengths(arguments)} names {numbers} (arguments: {arguments!r})"
+    try:
+        config_class(**arguments)
+    except Exception as error:
+        message = str(error)
+        missing = {
+            name: number for name, number in numbers.items() if not re.search(rf"(?<!\d){number}(?!\d)", message)
+        }
+        expect(not missing, what, expected=f"a message naming {numbers}", observed=f"{message!r} lacks {missing}")
+        return
+    expect(False, what, expected="an error naming the lengths", observed="no error")
 
 
 def check_mismatch_from_dict_raises(config_class: Any, contract: Contract, arguments: dict[str, Any]) -> None:
@@ -99,3 +124,19 @@ def test_speech2text_conv_mismatch_from_dict(impl: Implementation, arguments: di
 def test_wav2vec2_conv_mismatch_from_dict(impl: Implementation, arguments: dict[str, Any]) -> None:
     """`Wav2Vec2Config.from_dict` of a dict with mismatched conv layers raises `ValueError` at load time."""
     check_mismatch_from_dict_raises(impl.wav2vec2_config, WAV2VEC2, arguments)
+
+
+@conformance_property(
+    "speech2text-config.conv.mismatch-error-names-lengths", level="required", needs=SPEECH2TEXT_CONFIG
+)
+@given(arguments=named_mismatched_conv_arguments(SPEECH2TEXT))
+def test_speech2text_conv_mismatch_names_lengths(impl: Implementation, arguments: dict[str, Any]) -> None:
+    """The error for `len(conv_kernel_sizes) != num_conv_layers` names both values."""
+    check_mismatch_error_names_lengths(impl.speech2text_config, SPEECH2TEXT, arguments)
+
+
+@conformance_property("wav2vec2-config.conv.mismatch-error-names-lengths", level="required", needs=WAV2VEC2_CONFIG)
+@given(arguments=named_mismatched_conv_arguments(WAV2VEC2))
+def test_wav2vec2_conv_mismatch_names_lengths(impl: Implementation, arguments: dict[str, Any]) -> None:
+    """The error for `conv_dim`, `conv_stride`, `conv_kernel` of different lengths names the three lengths."""
+    check_mismatch_error_names_lengths(impl.wav2vec2_config, WAV2VEC2, arguments)

@@ -19,6 +19,8 @@ from conformance.properties._embedding_support import (
     dtype_name,
     expect_close,
     formula_table,
+    growing_batch,
+    run_forward,
     torch_dtype,
     weights_of,
 )
@@ -142,6 +144,33 @@ def test_make_weights_keeps_dtype_device(
         what="make_weights' table equals the formula",
         context=context,
     )
+
+
+#: A dtype other than the default one: growing a module cast to it makes ``make_weights`` cast the new table.
+_CAST_DTYPE = torch.float64
+
+
+@conformance_property("embedding.buffer.normal-tensor", level="recommended", needs=EMBEDDING)
+@given(size=embedding_sizes(max_positions=32))
+def test_buffer_normal_tensor(impl: Implementation, size: EmbeddingSize) -> None:
+    """`get_embedding` and the `weights` buffer are never inference tensors, even after growing in `inference_mode`.
+
+    An inference tensor as the table would make any later in-place update or autograd use of it fail outside
+    inference mode. Checked for the module in the default dtype and cast to float64 (whose growth casts the table).
+    """
+    table = impl.embedding.get_embedding(size.rows, size.embedding_dim, size.padding_idx)
+    moments: list[tuple[str, torch.Tensor]] = [(f"get_embedding({size.rows}, ...)", table)]
+    for dtype in dict.fromkeys((torch.get_default_dtype(), _CAST_DTYPE)):
+        module = build(impl, size).to(dtype=dtype)
+        moments.append((f"the {dtype} buffer after construction", weights_of(module)))
+        run_forward(module, growing_batch(module, size.padding_idx).tensor())
+        moments.append((f"the {dtype} buffer after a forward that grew it", weights_of(module)))
+        module = build(impl, size).to(dtype=dtype)
+        with torch.inference_mode():
+            run_forward(module, growing_batch(module, size.padding_idx).tensor())
+        moments.append((f"the {dtype} buffer after a forward that grew it inside inference_mode()", weights_of(module)))
+    inference = [moment for moment, tensor in moments if tensor.is_inference()]
+    expect(not inference, f"normal tensors, not inference tensors ({size})", expected=[], observed=inference)
 
 
 def _signature_problems(cls: type, method: str, expected: tuple[tuple[str, Any], ...]) -> list[str]:

@@ -108,9 +108,11 @@ def test_forward_incremental_decoding(impl: Implementation, inputs: tuple[Embedd
 @conformance_property("embedding.forward.padding-idx-none", level="recommended", needs=EMBEDDING)
 @given(inputs=_module_inputs(patterns=("none",), max_past=200, none_padding=True))
 def test_forward_padding_idx_none(impl: Implementation, inputs: tuple[EmbeddingSize, PaddedBatch, int]) -> None:
-    """`padding_idx=None` works: output `(batch, seq_len, embedding_dim)`, distinct rows for distinct positions."""
-    size, batch, _ = inputs
-    output = run_forward(build(impl, size), batch.tensor())
+    """`padding_idx=None` works: output `(batch, seq_len, embedding_dim)`, distinct rows for distinct positions,
+    and `past_key_values_length=p` gives the last rows of a pass over `p` more tokens."""
+    size, batch, past = inputs
+    ids = batch.tensor()
+    output = run_forward(build(impl, size), ids)
     context = f"{size}, ids={[list(row) for row in batch.ids]}"
     expect_equal(tuple(output.shape), (batch.batch_size, batch.seq_len, size.embedding_dim), f"shape ({context})")
     rows = as_float64(output[0])
@@ -121,23 +123,41 @@ def test_forward_padding_idx_none(impl: Implementation, inputs: tuple[EmbeddingS
             expected="distinct rows",
             observed=rows[index].tolist(),
         )
+    # Whatever position the first token gets (the contract leaves it open for padding_idx=None), p cached
+    # tokens shift every position by p: the rows are those of the last seq_len tokens of p + seq_len tokens.
+    cached = run_forward(build(impl, size), ids, past)
+    longer = torch.cat([ids.new_zeros(batch.batch_size, past), ids], dim=1)
+    full = run_forward(build(impl, size), longer)
+    expect_values_close(
+        as_float64(cached),
+        as_float64(full[:, past:]),
+        dtypes=dtype_name(full.dtype),
+        max_position=past + batch.seq_len + 1,
+        what=f"forward(ids, past_key_values_length={past}) equals the last rows of forward on {past} more tokens",
+        context=context,
+    )
 
 
 @conformance_property("embedding.create-position-ids.values", level="recommended", needs=EMBEDDING)
 @given(inputs=_module_inputs())
 def test_create_position_ids_values(impl: Implementation, inputs: tuple[EmbeddingSize, PaddedBatch, int]) -> None:
-    """`create_position_ids_from_input_ids(ids, padding_idx, past)` gives each token the position `forward` uses."""
+    """`create_position_ids_from_input_ids(ids, padding_idx, past)` gives each token the position `forward` uses
+    (past 0 when the past length is omitted)."""
     size, batch, past = inputs
     if size.padding_idx is None:
         return
-    observed = build(impl, size).create_position_ids_from_input_ids(batch.tensor(), size.padding_idx, past)
-    expected = [
-        [size.padding_idx if position is None else position for position in row]
-        for row in expected_positions(batch, past)
-    ]
-    expect_equal(
-        observed.tolist(), expected, f"position ids of {[list(row) for row in batch.ids]}, past {past} ({size})"
-    )
+    module = build(impl, size)
+    ids = batch.tensor()
+    context = f"position ids of {[list(row) for row in batch.ids]} ({size})"
+    for past_length, call, observed in (
+        (past, f"past {past}", module.create_position_ids_from_input_ids(ids, size.padding_idx, past)),
+        (0, "the past length omitted", module.create_position_ids_from_input_ids(ids, size.padding_idx)),
+    ):
+        expected = [
+            [size.padding_idx if position is None else position for position in row]
+            for row in expected_positions(batch, past_length)
+        ]
+        expect_equal(observed.tolist(), expected, f"{context}, {call}")
 
 
 @conformance_property("embedding.forward.empty-sequence", level="recommended", needs=EMBEDDING)

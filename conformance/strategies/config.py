@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from conformance.contract import SPEECH2TEXT, WAV2VEC2, ConfigContract
 from conformance.contract.config_rules import (
     BASE_ARGUMENTS,
+    CONV_LAYER_COUNT,
     PROBABILITY_MARKERS,
     STRING_CHOICES,
     conv_group,
@@ -42,6 +43,7 @@ __all__ = [
     "json_values",
     "list_arguments",
     "mismatched_conv_arguments",
+    "named_mismatched_conv_arguments",
     "parameter_values",
     "sequence_types",
     "speech2text_config_kwargs",
@@ -142,6 +144,30 @@ def wav2vec2_mismatched_conv_arguments(draw: st.DrawFn) -> dict[str, Any]:
         another = names[(names.index(odd) + 1) % len(names)]
         lengths[another] = _draw_other_length(draw, layers, lengths[odd])
     return {name: _draw_list(draw, name, lengths[name]) for name in names}
+
+
+def _draw_distinct_list(draw: st.DrawFn, name: str, length: int) -> Sequence[int]:
+    """A list for ``name`` whose elements exceed every conv length, so that no element reads as a length."""
+    smallest, largest = _ELEMENT_RANGES[name]
+    element = st.integers(max(smallest, MAX_CONV_LAYERS + 1), max(largest, 2 * MAX_CONV_LAYERS))
+    return draw(_SEQUENCE_TYPES)(draw(element) for _ in range(length))
+
+
+@st.composite
+def named_mismatched_conv_arguments(draw: st.DrawFn, contract: ConfigContract) -> dict[str, Any]:
+    """Mismatched conv arguments whose numbers an error message can be checked for.
+
+    Every length (and ``num_conv_layers``) differs from the others, and every list element is larger
+    than any length, so a message names a length only if that number appears in it.
+    """
+    count = CONV_LAYER_COUNT.get(contract.class_name)
+    arguments: dict[str, Any] = {count: draw(_LAYER_COUNTS)} if count else {}
+    taken = list(arguments.values())
+    for name in contract.conv_parameters:
+        length = _draw_other_length(draw, *taken)
+        taken.append(length)
+        arguments[name] = _draw_distinct_list(draw, name, length)
+    return arguments
 
 
 def conv_arguments(contract: ConfigContract) -> st.SearchStrategy[dict[str, Any]]:

@@ -52,8 +52,13 @@ MUTMUT_CONFIG = {
     "process_isolation": "forkserver",
     "use_git_change_detection": False,
 }
-#: mutmut statuses that count as the suite detecting the mutant.
-DETECTED = {"killed", "timeout", "segfault"}
+#: The suite refused to run against the mutant: pytest's usage error (exit 4), which the plugin raises when
+#: ``--impl reference`` cannot load a contract class. mutmut's runner raises on exit 4 and its worker then exits
+#: -1 (255), which mutmut files as "timeout"; this script reports those as "load error" (the mutant is detected).
+LOAD_ERROR = "load error"
+LOAD_ERROR_EXIT_CODES = frozenset({4, 255, -1})
+#: Statuses that count as the suite detecting the mutant.
+DETECTED = {"killed", "timeout", "segfault", LOAD_ERROR}
 
 
 @dataclass
@@ -126,13 +131,19 @@ def changed_lines(diff: str) -> tuple[list[str], list[str]]:
     return removed, [without_comment(line[1:]) for line in lines if line.startswith("+")]
 
 
+def status_of(exit_code: int | None) -> str:
+    """mutmut's status for an exit code of the test command, with pytest's usage error as ``LOAD_ERROR``."""
+    from mutmut.stats import status_by_exit_code
+
+    return LOAD_ERROR if exit_code in LOAD_ERROR_EXIT_CODES else str(status_by_exit_code[exit_code])
+
+
 def collect_mutants(workspace: Path) -> list[Mutant]:
     """Read mutmut's result files in ``workspace/mutants`` and the diff of every mutant."""
     current = Path.cwd()
     os.chdir(workspace)  # mutmut's helpers read ``pyproject.toml`` and ``mutants/`` relative to the cwd
     try:
         from mutmut.mutation.diff_apply import get_diff_for_mutant
-        from mutmut.stats import status_by_exit_code
 
         mutants: list[Mutant] = []
         for meta in sorted(Path("mutants").rglob("*.py.meta")):
@@ -140,7 +151,7 @@ def collect_mutants(workspace: Path) -> list[Mutant]:
             results = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
             for name, exit_code in sorted(results.items()):
                 removed, added = changed_lines(get_diff_for_mutant(name, path=source_path))
-                status = status_by_exit_code[exit_code]
+                status = status_of(exit_code)
                 mutants.append(Mutant(name, status, source_path.as_posix(), function_of(name), removed, added))
     finally:
         os.chdir(current)
@@ -180,8 +191,6 @@ def apply_extra_mutant(source: str, mutant: Mutant) -> str:
 
 def run_extra_mutants(workspace: Path, mutants: list[Mutant]) -> None:
     """Run the whole suite (``-x``) against each extra mutant, in a copy of the workspace, one at a time."""
-    from mutmut.stats import status_by_exit_code
-
     directory = workspace / "extra"
     shutil.copytree(workspace, directory, ignore=shutil.ignore_patterns("mutants", "extra", "*.log", "__pycache__"))
     environment = dict(os.environ, OMP_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
@@ -199,7 +208,7 @@ def run_extra_mutants(workspace: Path, mutants: list[Mutant]) -> None:
                 )
             finally:
                 path.write_text(original, encoding="utf-8")
-            mutant.status = status_by_exit_code[exit_code]
+            mutant.status = status_of(exit_code)
     (workspace / "extra.json").write_text(
         json.dumps([asdict(mutant) for mutant in mutants], indent=2), encoding="utf-8"
     )
@@ -286,6 +295,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"Raw score (equivalents counted as survivors): {report['raw_score']} %.",
         "",
         f"Statuses: {statuses}. Survivors not explained as equivalent: {report['unexplained']}.",
+        "Detected = killed, timeout, segfault or load error (the suite refused to start: a contract class of the "
+        "mutated reference failed to load, pytest exit 4; mutmut itself files these as timeouts).",
         "",
         "## Survivors",
         "",
