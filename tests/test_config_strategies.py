@@ -69,6 +69,19 @@ def test_mismatched_conv_arguments_disagree(contract: ConfigContract, data: st.D
         _reference_class(contract)(**arguments)
 
 
+@CONTRACTS
+@given(data=st.data())
+def test_named_mismatches_have_distinct_lengths(contract: ConfigContract, data: st.DataObject) -> None:
+    arguments = data.draw(strategies.named_mismatched_conv_arguments(contract))
+    assert set(arguments) == set(conv_group(contract))
+    numbers = [value if isinstance(value, int) else len(value) for value in arguments.values()]
+    assert len(set(numbers)) == len(numbers), f"lengths must all differ: {arguments}"
+    elements = [item for value in arguments.values() if not isinstance(value, int) for item in value]
+    assert all(item > max(numbers) for item in elements), f"an element could be read as a length: {arguments}"
+    with pytest.raises(ValueError):
+        _reference_class(contract)(**arguments)
+
+
 @pytest.mark.parametrize("odd", WAV2VEC2.conv_parameters)
 def test_each_wav2vec2_list_can_be_the_odd_one_out(odd: str) -> None:
     def odd_one_out(arguments: dict[str, Any]) -> bool:
