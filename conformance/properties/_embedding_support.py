@@ -208,3 +208,18 @@ def unpadded_batch(padding_idx: int | None, length: int, batch_size: int = 1) ->
 def growing_batch(module: Any, padding_idx: int | None) -> PaddedBatch:
     """An unpadded row longer than the module's table, so that ``forward(ids)`` (no past) must grow it."""
     return unpadded_batch(padding_idx, weights_of(module).shape[0] + 3)
+
+
+def check_forward_rows(impl: Any, size: EmbeddingSize, batch: PaddedBatch, past: int, what: str) -> None:
+    """Build a module of ``size``, run ``forward(batch, past)`` and expect the formula's rows at non-padding tokens."""
+    module = build(impl, size)
+    output = run_forward(module, batch.tensor(), past)
+    expect_output_rows(
+        output,
+        batch,
+        past,
+        size.embedding_dim,
+        padding=False,
+        dtypes=dtype_name(weights_of(module).dtype),
+        what=what,
+    )

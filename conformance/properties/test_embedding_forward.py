@@ -15,12 +15,12 @@ from conformance.implementations import Implementation
 from conformance.properties._embedding_support import (
     as_float64,
     build,
+    check_forward_rows,
     dtype_name,
     expect_output_rows,
     expect_values_close,
     expected_positions,
     run_forward,
-    weights_of,
 )
 from conformance.registry import conformance_property, expect, expect_equal
 from conformance.strategies.embedding import (
@@ -62,17 +62,7 @@ def test_forward_shape(impl: Implementation, inputs: tuple[EmbeddingSize, Padded
 def test_forward_positions(impl: Implementation, inputs: tuple[EmbeddingSize, PaddedBatch, int]) -> None:
     """A non-padding token gets the formula's row at (its count of non-padding tokens so far + past + padding_idx)."""
     size, batch, past = inputs
-    module = build(impl, size)
-    output = run_forward(module, batch.tensor(), past)
-    expect_output_rows(
-        output,
-        batch,
-        past,
-        size.embedding_dim,
-        padding=False,
-        dtypes=dtype_name(weights_of(module).dtype),
-        what=f"rows of non-padding tokens ({size})",
-    )
+    check_forward_rows(impl, size, batch, past, f"rows of non-padding tokens ({size})")
 
 
 @conformance_property("embedding.forward.padding-tokens", level="required", needs=EMBEDDING)

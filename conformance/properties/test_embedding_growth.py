@@ -13,7 +13,7 @@ from conformance.contract import EMBEDDING
 from conformance.implementations import Implementation
 from conformance.properties._embedding_support import (
     build,
-    dtype_name,
+    check_forward_rows,
     expect_output_rows,
     growing_batch,
     run_forward,
@@ -50,17 +50,7 @@ def _growing_inputs(draw: st.DrawFn, max_seq: int = 40) -> tuple[EmbeddingSize, 
 def test_forward_growth(impl: Implementation, inputs: tuple[EmbeddingSize, PaddedBatch, int]) -> None:
     """Positions however far past the table (by length or by `past_key_values_length`) get the formula's rows."""
     size, batch, past = inputs
-    module = build(impl, size)
-    output = run_forward(module, batch.tensor(), past)
-    expect_output_rows(
-        output,
-        batch,
-        past,
-        size.embedding_dim,
-        padding=False,
-        dtypes=dtype_name(weights_of(module).dtype),
-        what=f"rows past the table of {size.rows} rows",
-    )
+    check_forward_rows(impl, size, batch, past, f"rows past the table of {size.rows} rows")
 
 
 @st.composite
