@@ -186,12 +186,12 @@ def dtype_name(dtype: torch.dtype) -> str:
     return str(dtype).removeprefix("torch.")
 
 
-def weights_of(module: Any) -> torch.Tensor:
+def weights_of(module: Any, context: str = "") -> torch.Tensor:
     """The module's ``weights`` buffer (a failure, not an AttributeError, when there is none)."""
     buffers = dict(module.named_buffers(recurse=False))
     expect(
         EMBEDDING_BUFFER_NAME in buffers,
-        f"the module registers a buffer named {EMBEDDING_BUFFER_NAME!r}",
+        f"the module registers a buffer named {EMBEDDING_BUFFER_NAME!r}{context}",
         expected=EMBEDDING_BUFFER_NAME,
         observed=sorted(buffers),
     )

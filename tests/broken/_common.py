@@ -32,3 +32,8 @@ def broken(name: str, caught_by: str, **replacements: type) -> BrokenCase:
     classes = {class_name: getattr(reference, class_name) for class_name in CLASS_NAMES}
     classes.update(replacements)
     return BrokenCase(name, caught_by, Implementation(name=f"broken:{name}", version="0", classes=classes))
+
+
+def broken_embedding(name: str, caught_by: str, defective: type) -> BrokenCase:
+    """The reference with its embedding class replaced by ``defective``."""
+    return broken(name, caught_by=caught_by, Speech2TextSinusoidalPositionalEmbedding=defective)

@@ -10,7 +10,7 @@ from torch import Tensor
 from reference.models.speech_to_text.modeling_speech_to_text import (
     Speech2TextSinusoidalPositionalEmbedding as Reference,
 )
-from tests.broken._common import BrokenCase, broken
+from tests.broken._common import BrokenCase, broken_embedding
 
 
 def _grown_forward(
@@ -335,46 +335,54 @@ class ScratchFromInferenceMode(Reference):
         return (scratch + past_key_values_length) * mask + padding_idx
 
 
-def _case(name: str, caught_by: str, defective: type) -> BrokenCase:
-    return broken(name, caught_by=caught_by, Speech2TextSinusoidalPositionalEmbedding=defective)
-
-
 CASES: list[BrokenCase] = [
-    _case("embedding-cos-sin-swapped", "embedding.get-embedding.values", CosSinSwapped),
-    _case("embedding-frequency-base-1000", "embedding.get-embedding.values", WrongFrequencyBase),
-    _case("embedding-padding-row-not-zeroed", "embedding.get-embedding.values", PaddingRowNotZeroed),
-    _case("embedding-odd-column-not-zero", "embedding.get-embedding.values", OddColumnNotZero),
-    _case("embedding-odd-column-dropped", "embedding.get-embedding.shape", OddColumnDropped),
-    _case("embedding-ignores-default-dtype", "embedding.get-embedding.default-dtype", AlwaysFloat32),
-    _case("embedding-computed-in-float64", "embedding.get-embedding.float32-bit-identical", ComputedInFloat64),
-    _case("embedding-small-dim-not-checked", "embedding.get-embedding.small-dim-raises", NoSmallDimCheck),
-    _case("embedding-get-embedding-classmethod", "embedding.signature.methods", GetEmbeddingClassMethod),
-    _case("embedding-forward-cache-length", "embedding.signature.methods", ForwardTakesCacheLength),
-    _case("embedding-padding-idx-default-zero", "embedding.signature.init", PaddingDefaultZero),
-    _case("embedding-offset-of-one", "embedding.init.rows", OffsetOfOne),
-    _case("embedding-buffer-under-another-name", "embedding.buffer.registered", BufferUnderAnotherName),
-    _case("embedding-persistent-buffer", "embedding.buffer.non-persistent", PersistentBuffer),
-    _case("embedding-make-weights-adds-offset", "embedding.make-weights.size", MakeWeightsAddsOffset),
-    _case("embedding-make-weights-ignores-dtype", "embedding.make-weights.keeps-dtype-device", MakeWeightsIgnoresDtype),
-    _case(
+    broken_embedding("embedding-cos-sin-swapped", "embedding.get-embedding.values", CosSinSwapped),
+    broken_embedding("embedding-frequency-base-1000", "embedding.get-embedding.values", WrongFrequencyBase),
+    broken_embedding("embedding-padding-row-not-zeroed", "embedding.get-embedding.values", PaddingRowNotZeroed),
+    broken_embedding("embedding-odd-column-not-zero", "embedding.get-embedding.values", OddColumnNotZero),
+    broken_embedding("embedding-odd-column-dropped", "embedding.get-embedding.shape", OddColumnDropped),
+    broken_embedding("embedding-ignores-default-dtype", "embedding.get-embedding.default-dtype", AlwaysFloat32),
+    broken_embedding(
+        "embedding-computed-in-float64", "embedding.get-embedding.float32-bit-identical", ComputedInFloat64
+    ),
+    broken_embedding("embedding-small-dim-not-checked", "embedding.get-embedding.small-dim-raises", NoSmallDimCheck),
+    broken_embedding("embedding-get-embedding-classmethod", "embedding.signature.methods", GetEmbeddingClassMethod),
+    broken_embedding("embedding-forward-cache-length", "embedding.signature.methods", ForwardTakesCacheLength),
+    broken_embedding("embedding-padding-idx-default-zero", "embedding.signature.init", PaddingDefaultZero),
+    broken_embedding("embedding-offset-of-one", "embedding.init.rows", OffsetOfOne),
+    broken_embedding("embedding-buffer-under-another-name", "embedding.buffer.registered", BufferUnderAnotherName),
+    broken_embedding("embedding-persistent-buffer", "embedding.buffer.non-persistent", PersistentBuffer),
+    broken_embedding("embedding-make-weights-adds-offset", "embedding.make-weights.size", MakeWeightsAddsOffset),
+    broken_embedding(
+        "embedding-make-weights-ignores-dtype", "embedding.make-weights.keeps-dtype-device", MakeWeightsIgnoresDtype
+    ),
+    broken_embedding(
         "embedding-make-weights-ignores-device", "embedding.make-weights.keeps-dtype-device", MakeWeightsIgnoresDevice
     ),
-    _case("embedding-load-resets-dtype", "embedding.stateful", LoadStateDictResetsDtype),
-    _case("embedding-flattens-batch", "embedding.forward.shape", FlattensBatch),
-    _case("embedding-positions-off-by-one", "embedding.forward.positions", PositionsOffByOne),
-    _case("embedding-past-ignored", "embedding.forward.positions", PastIgnored),
-    _case("embedding-padding-gets-row-zero", "embedding.forward.padding-tokens", PaddingGetsRowZero),
-    _case("embedding-decoding-step-off-by-one", "embedding.forward.incremental-decoding", DecodingStepOffByOne),
-    _case("embedding-padding-idx-none-crashes", "embedding.forward.padding-idx-none", PaddingIdxNoneCrashes),
-    _case("embedding-position-ids-ignore-past", "embedding.create-position-ids.values", CreatePositionIdsIgnoresPast),
-    _case("embedding-empty-sequence-fails", "embedding.forward.empty-sequence", EmptySequenceFails),
-    _case("embedding-output-always-float32", "embedding.forward.dtype-device", OutputAlwaysFloat32),
-    _case("embedding-growth-ignores-past", "embedding.forward.growth", GrowthIgnoresPast),
-    _case("embedding-grows-one-row-at-a-time", "embedding.forward.amortised-growth", GrowsOneRowAtATime),
-    _case("embedding-grows-in-place", "embedding.forward.growth-keeps-earlier-outputs", GrowsInPlace),
-    _case("embedding-reuses-output-buffer", "embedding.forward.growth-keeps-earlier-outputs", ReusesOutputBuffer),
-    _case("embedding-not-detached", "embedding.forward.detached", NotDetached),
-    _case("embedding-leaks-no-grad-mode", "embedding.forward.training-step", LeaksNoGradMode),
-    _case("embedding-inference-mode-forward", "embedding.forward.training-step", InferenceModeForward),
-    _case("embedding-scratch-from-inference-mode", "embedding.forward.no-grad-modes", ScratchFromInferenceMode),
+    broken_embedding("embedding-load-resets-dtype", "embedding.stateful", LoadStateDictResetsDtype),
+    broken_embedding("embedding-flattens-batch", "embedding.forward.shape", FlattensBatch),
+    broken_embedding("embedding-positions-off-by-one", "embedding.forward.positions", PositionsOffByOne),
+    broken_embedding("embedding-past-ignored", "embedding.forward.positions", PastIgnored),
+    broken_embedding("embedding-padding-gets-row-zero", "embedding.forward.padding-tokens", PaddingGetsRowZero),
+    broken_embedding(
+        "embedding-decoding-step-off-by-one", "embedding.forward.incremental-decoding", DecodingStepOffByOne
+    ),
+    broken_embedding("embedding-padding-idx-none-crashes", "embedding.forward.padding-idx-none", PaddingIdxNoneCrashes),
+    broken_embedding(
+        "embedding-position-ids-ignore-past", "embedding.create-position-ids.values", CreatePositionIdsIgnoresPast
+    ),
+    broken_embedding("embedding-empty-sequence-fails", "embedding.forward.empty-sequence", EmptySequenceFails),
+    broken_embedding("embedding-output-always-float32", "embedding.forward.dtype-device", OutputAlwaysFloat32),
+    broken_embedding("embedding-growth-ignores-past", "embedding.forward.growth", GrowthIgnoresPast),
+    broken_embedding("embedding-grows-one-row-at-a-time", "embedding.forward.amortised-growth", GrowsOneRowAtATime),
+    broken_embedding("embedding-grows-in-place", "embedding.forward.growth-keeps-earlier-outputs", GrowsInPlace),
+    broken_embedding(
+        "embedding-reuses-output-buffer", "embedding.forward.growth-keeps-earlier-outputs", ReusesOutputBuffer
+    ),
+    broken_embedding("embedding-not-detached", "embedding.forward.detached", NotDetached),
+    broken_embedding("embedding-leaks-no-grad-mode", "embedding.forward.training-step", LeaksNoGradMode),
+    broken_embedding("embedding-inference-mode-forward", "embedding.forward.training-step", InferenceModeForward),
+    broken_embedding(
+        "embedding-scratch-from-inference-mode", "embedding.forward.no-grad-modes", ScratchFromInferenceMode
+    ),
 ]

@@ -9,7 +9,7 @@ from torch import Tensor
 from reference.models.speech_to_text.modeling_speech_to_text import (
     Speech2TextSinusoidalPositionalEmbedding as Reference,
 )
-from tests.broken._common import BrokenCase, broken
+from tests.broken._common import BrokenCase, broken_embedding
 
 
 class NonePaddingIgnoresPast(Reference):
@@ -46,13 +46,15 @@ class GetEmbeddingInferenceTensor(Reference):
             return Reference.get_embedding(num_embeddings, embedding_dim, padding_idx).clone()
 
 
-def _case(name: str, caught_by: str, defective: type) -> BrokenCase:
-    return broken(name, caught_by=caught_by, Speech2TextSinusoidalPositionalEmbedding=defective)
-
-
 CASES: list[BrokenCase] = [
-    _case("embedding-none-padding-ignores-past", "embedding.forward.padding-idx-none", NonePaddingIgnoresPast),
-    _case("embedding-position-ids-default-past-one", "embedding.create-position-ids.values", PositionIdsDefaultPastOne),
-    _case("embedding-table-from-ambient-mode", "embedding.buffer.normal-tensor", TableFromAmbientMode),
-    _case("embedding-get-embedding-inference-tensor", "embedding.buffer.normal-tensor", GetEmbeddingInferenceTensor),
+    broken_embedding(
+        "embedding-none-padding-ignores-past", "embedding.forward.padding-idx-none", NonePaddingIgnoresPast
+    ),
+    broken_embedding(
+        "embedding-position-ids-default-past-one", "embedding.create-position-ids.values", PositionIdsDefaultPastOne
+    ),
+    broken_embedding("embedding-table-from-ambient-mode", "embedding.buffer.normal-tensor", TableFromAmbientMode),
+    broken_embedding(
+        "embedding-get-embedding-inference-tensor", "embedding.buffer.normal-tensor", GetEmbeddingInferenceTensor
+    ),
 ]
