@@ -9,7 +9,7 @@ import pytest
 from conformance.docs import END, START, MarkersMissing, main, property_table, with_table
 from conformance.registry import Property, load_all
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parent.parent / "docs" / "properties.md"
 
 
 def test_table_lists_every_property_with_level_and_rule() -> None:
@@ -52,7 +52,7 @@ def test_check_and_write(tmp_path: Path) -> None:
 def test_readme_property_table_is_in_sync() -> None:
     assert README.is_file(), f"{README} is missing"
     text = README.read_text(encoding="utf-8")
-    assert START in text and END in text, f"README.md needs the markers {START} and {END} around the property table"
+    assert START in text and END in text, f"docs/properties.md needs the markers {START} and {END} around the property table"
     assert with_table(text, property_table(load_all().values())) == text, (
-        "README.md's property table is out of date: run `python -m conformance.docs --write README.md`"
+        "docs/properties.md property table is out of date: run `python -m conformance.docs --write docs/properties.md`"
     )

@@ -16,26 +16,52 @@ from conformance.registry import Property
 PASSED = "passed"
 FAILED = "failed"
 ERROR = "error"
+CRASHED = "crashed"
+TIMED_OUT = "timed-out"
+BLOCKED = "blocked"
 XFAILED = "xfailed"
+FAILED_DIFFERENTLY = "failed-differently"
 XPASSED = "xpassed"
 SKIPPED = "skipped"
 NOT_PROVIDED = "not-provided"
+NOT_RUN = "not-run"
 DESELECTED = "deselected"
 
-#: Every status a property can have in a report, with its meaning.
+#: The one closed set of statuses a property can have in a report, with its meaning (documented in
+#: docs/statuses.md, which a test keeps in sync with this table).
 STATUSES: dict[str, str] = {
     PASSED: "the property holds",
     FAILED: "the property does not hold: see failure",
     ERROR: "the harness could not run the property (setup or teardown failed)",
-    XFAILED: "a declared expected failure that failed as expected",
+    CRASHED: "the process running the property died (signal, hard exit or a process-wide fault such as a CUDA "
+    "device-side assert); the run went on in a fresh process",
+    TIMED_OUT: "the property ran past its time limit and was stopped; the run went on in a fresh process",
+    BLOCKED: "not checked: a precondition owned by another property failed (see reason for which)",
+    XFAILED: "a declared expected failure that failed as declared",
+    FAILED_DIFFERENTLY: "a declared expected failure that failed, but not with the declared cause",
     XPASSED: "a declared expected failure that passed: remove it from the expectations file",
-    SKIPPED: "not run: a declared expected failure of a Hypothesis property, or skipped by the property itself",
+    SKIPPED: "not run: skipped by the property itself (e.g. no CUDA device)",
     NOT_PROVIDED: "not run: the implementation does not provide a class the property needs",
+    NOT_RUN: "selected but never finished: the run was interrupted or its process lost before it",
     DESELECTED: "not selected in this run (--level, --property or the collected modules)",
 }
-#: Statuses that make a run fail (exit status 1).
-FAILING = (FAILED, ERROR, XPASSED)
-_RANK = {DESELECTED: 0, PASSED: 1, NOT_PROVIDED: 2, SKIPPED: 3, XFAILED: 4, XPASSED: 5, FAILED: 6, ERROR: 7}
+#: Statuses that make a run fail (exit status 1): the report is ``ok`` only without any of them.
+FAILING = (FAILED, ERROR, CRASHED, TIMED_OUT, BLOCKED, FAILED_DIFFERENTLY, XPASSED, NOT_RUN)
+_RANK = {
+    DESELECTED: 0,
+    PASSED: 1,
+    NOT_PROVIDED: 2,
+    SKIPPED: 3,
+    XFAILED: 4,
+    NOT_RUN: 5,
+    BLOCKED: 6,
+    XPASSED: 7,
+    FAILED_DIFFERENTLY: 8,
+    FAILED: 9,
+    ERROR: 10,
+    TIMED_OUT: 11,
+    CRASHED: 12,
+}
 
 
 def property_fields(prop: Property) -> dict[str, Any]:
