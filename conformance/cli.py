@@ -1,19 +1,25 @@
 """``s2t-conformance``: run the harness, list its properties, replay a report's failures, run benchmarks.
 
     s2t-conformance run --impl IMPL [--report DIR] [--level L] [--xfails FILE] [--xfails-verify]
-                        [--profile P] [--property ID ...] [-- PYTEST_ARGS ...]
+                        [--profile P] [--property ID ...] [--in-process | --workers N]
+                        [--property-timeout SECONDS] [--require all|CLASS] [-- PYTEST_ARGS ...]
     s2t-conformance list [--level L] [--format text|markdown|json]
     s2t-conformance replay REPORT.json [--property ID ...]
     s2t-conformance bench [ARGS ...]        (conformance.benchmarks.compare)
 
-Exit status: 0 success, 1 some property failed (``run``) or still fails (``replay``), 4 usage error
-(as pytest: unknown implementation, property or option, unreadable file).
+``run`` is isolated by default: properties run in pytest-xdist worker processes, so a crash, hard exit or
+hang ends only the property it happened in (``--in-process`` runs them in this process, for debugging).
+
+Exit status: 0 success, 1 some property failed, crashed or timed out (``run``) or still fails (``replay``),
+2 the run was interrupted (its report is marked incomplete), 4 usage error (as pytest: unknown
+implementation, property or option, unreadable or malformed file).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -63,12 +69,47 @@ def _run(arguments: argparse.Namespace) -> int:
         words.append("--xfails-verify")
     if arguments.report:
         words += ["--conformance-report", arguments.report]
+    if arguments.property_timeout is not None:
+        words += ["--property-timeout", arguments.property_timeout]
+    for name in arguments.require:
+        words += ["--require", name]
+    if not arguments.in_process:
+        # Isolated (the default): each property runs in a pytest-xdist worker; a worker that crashes,
+        # exits or hangs past its hard limit is replaced and the run goes on.
+        words += ["-p", "xdist", "-p", "timeout", "-n", str(_workers(arguments)), "--max-worker-restart", "100000"]
     extra = list(arguments.pytest_args)
     return int(pytest.main([*words, *extra[1:]] if extra[:1] == ["--"] else [*words, *extra]))
 
 
+def _workers(arguments: argparse.Namespace) -> int:
+    """``--workers``, else one per available core (at most 8, at most one per named ``--property``)."""
+    if arguments.workers is not None:
+        return int(arguments.workers)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8, len(arguments.property) or 8))
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of worker processes (1 or more), found {text!r}")
+    return value
+
+
 def _list(arguments: argparse.Namespace) -> int:
-    properties = selected(arguments.level)
+    # The bundled manifest, not the registry: importing the property modules would import torch (seconds).
+    from conformance.manifest import ManifestError, read_manifest
+
+    try:
+        properties = [prop for prop in read_manifest() if arguments.level in ("all", prop.level)]
+    except ManifestError as error:
+        return _error(str(error))
     if arguments.format == "json":
         rows = [
             {"id": prop.id, "level": prop.level, "rule": prop.rule, "needs": list(prop.needs)} for prop in properties
@@ -108,8 +149,30 @@ def _replay_one(report: dict[str, Any], result: dict[str, Any]) -> bool:
     if outcome.status == "not-provided":
         _write(f"{result['id']}: not provided now: {message}")
         return False
-    _write(f"{result['id']}: now passes")
+    _write(
+        f"{result['id']}: now passes when run alone: the recorded failure does not reproduce; it may depend on the "
+        "order of properties (state left by an earlier one), or the implementation changed"
+    )
     return False
+
+
+def _malformed(report: dict[str, Any]) -> str | None:
+    """What makes ``report`` unusable for ``replay`` (``None`` when nothing does)."""
+    properties = report.get("properties")
+    if not isinstance(properties, list):
+        return f"'properties' is a {type(properties).__name__}, not a list"
+    for index, entry in enumerate(properties):
+        if not isinstance(entry, dict):
+            return f"properties[{index}] is a {type(entry).__name__}, not an object"
+        for key in ("id", "status"):
+            if not isinstance(entry.get(key), str):
+                return f"properties[{index}] has no {key!r} (a string)"
+    implementation, run = report.get("implementation"), report.get("run")
+    if not isinstance(implementation, dict) or not isinstance(implementation.get("name"), str):
+        return "'implementation' has no 'name'"
+    if not isinstance(run, dict) or not isinstance(run.get("profile"), dict) or "name" not in run["profile"]:
+        return "'run' has no 'profile' with a 'name'"
+    return None
 
 
 def _replay(arguments: argparse.Namespace) -> int:
@@ -121,6 +184,11 @@ def _replay(arguments: argparse.Namespace) -> int:
         report = read_report(arguments.report)
     except ReportError as error:
         return _error(str(error))
+    except ValueError as error:  # not UTF-8, or another malformed text
+        return _error(f"{arguments.report}: expected a report.json a run wrote (UTF-8 JSON), found {error}")
+    malformed = _malformed(report)
+    if malformed:
+        return _error(f"{arguments.report}: expected a report.json a run wrote, but {malformed}")
     by_id = {result["id"]: result for result in report["properties"]}
     unknown = [identifier for identifier in arguments.property if identifier not in by_id]
     if unknown:
@@ -164,6 +232,26 @@ def _parser() -> _Parser:
     run.add_argument("--xfails-verify", action="store_true", help="run listed Hypothesis properties too")
     run.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE, help="Hypothesis profile")
     run.add_argument("--property", action="append", default=[], metavar="ID", help="run only this id (repeatable)")
+    run.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run every property in this process (for debugging: a crash or hang there ends the whole run)",
+    )
+    run.add_argument(
+        "--workers", type=_positive, metavar="N", help="isolated worker processes (default: one per core, at most 8)"
+    )
+    run.add_argument(
+        "--property-timeout",
+        metavar="SECONDS",
+        help="time limit of one property (0: none; default: per profile, or $S2T_CONFORMANCE_PROPERTY_TIMEOUT)",
+    )
+    run.add_argument(
+        "--require",
+        action="append",
+        default=[],
+        metavar="all|CLASS",
+        help="fail the run when the implementation lacks this contract class (repeatable)",
+    )
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="after --: more pytest arguments")
     run.set_defaults(handler=_run)
 

@@ -1,9 +1,11 @@
-"""The README's property table, generated from the registry (ids, levels and docstring rules).
+"""The property reference (docs/properties.md) and the property manifest, generated from the registry.
 
-    python -m conformance.docs --write docs/properties.md   # replace the table between the markers
-    python -m conformance.docs --check docs/properties.md   # exit 1 when the file is out of sync
+    python -m conformance.docs --write docs/properties.md   # replace the table; rewrite the manifest
+    python -m conformance.docs --check docs/properties.md   # exit 1 when either is out of sync
 
-The table sits between ``<!-- properties:start -->`` and ``<!-- properties:end -->``.
+The table sits between ``<!-- properties:start -->`` and ``<!-- properties:end -->``. The manifest
+(``conformance/data/properties.json``, see :mod:`conformance.manifest`) is what ``s2t-conformance list``
+reads without importing torch.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from conformance.registry import LEVELS, Property, load_all
+from conformance.manifest import MANIFEST, Described, manifest_text
+from conformance.registry import LEVELS, load_all
 
 START = "<!-- properties:start -->"
 END = "<!-- properties:end -->"
@@ -27,7 +30,7 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def property_table(properties: Iterable[Property]) -> str:
+def property_table(properties: Iterable[Described]) -> str:
     """A Markdown table of ``properties``: id, level, the classes it needs, its rule."""
     chosen = sorted(properties, key=lambda prop: prop.id)
     counts = ", ".join(f"{sum(prop.level == level for prop in chosen)} {level}" for level in LEVELS)
@@ -50,8 +53,21 @@ def with_table(document: str, table: str) -> str:
     return f"{document[: start + len(START)]}\n{table}\n{document[end:]}"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m conformance.docs", description="README property table")
+def _manifest_in_sync(expected: str, *, write: bool, manifest: Path) -> bool:
+    """Whether ``manifest`` holds ``expected``; with ``write``, make it so."""
+    try:
+        current = manifest.read_text(encoding="utf-8")
+    except OSError:
+        current = None
+    if current == expected:
+        return True
+    if write:
+        manifest.write_text(expected, encoding="utf-8")
+    return False
+
+
+def main(argv: Sequence[str] | None = None, *, manifest: Path = MANIFEST) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conformance.docs", description="the property reference")
     action = parser.add_mutually_exclusive_group(required=True)
     action.add_argument("--write", metavar="FILE", help="replace the table between the markers of FILE")
     action.add_argument("--check", metavar="FILE", help="exit 1 when the table of FILE is out of date")
@@ -59,14 +75,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = Path(arguments.write or arguments.check)
     try:
         document = path.read_text(encoding="utf-8")
-        updated = with_table(document, property_table(load_all().values()))
+        properties = load_all().values()
+        updated = with_table(document, property_table(properties))
+        manifest_current = _manifest_in_sync(manifest_text(properties), write=bool(arguments.write), manifest=manifest)
     except (OSError, MarkersMissing) as error:
         sys.stderr.write(f"{path}: {error}\n")
         return 2
     if arguments.check:
-        if updated != document:
+        stale = [str(path)] * (updated != document) + [str(manifest)] * (not manifest_current)
+        if stale:
             sys.stderr.write(
-                f"{path}: the property table is out of date; run python -m conformance.docs --write {path}\n"
+                f"{' and '.join(stale)}: out of date with the registry; run python -m conformance.docs --write {path}\n"
             )
             return 1
         return 0

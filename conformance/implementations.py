@@ -6,6 +6,7 @@ one (``pkg.mod:obj``). Resolution imports the implementation, so it happens at r
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.metadata
 import os
@@ -121,7 +122,30 @@ def _version_of(spec: str, root: Any) -> str:
         except importlib.metadata.PackageNotFoundError:
             pass
     version = getattr(root, "__version__", None)
-    return str(version) if version is not None else "unknown"
+    if version is not None:
+        return str(version)
+    module_name = str(getattr(root, "__name__", ""))
+    top_level = module_name.partition(".")[0]
+    for name in importlib.metadata.packages_distributions().get(top_level, []):
+        try:
+            return f"{importlib.metadata.version(name)} (distribution {name})"
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    top_version = getattr(sys.modules.get(top_level), "__version__", None)
+    if top_version is not None:
+        return str(top_version)
+    where = getattr(root, "__file__", None) or module_name or spec
+    return f"unknown (module {where}, not an installed distribution)"
+
+
+def _did_you_mean(class_name: str, holder: Any) -> str:
+    """`` (did you mean 'Speech2TextConfg'?)`` when ``holder`` has a near-miss of ``class_name``."""
+    try:
+        names = [name for name in dir(holder) if not name.startswith("_")]
+    except Exception:  # dir() of an arbitrary object may fail
+        return ""
+    close = difflib.get_close_matches(class_name, names, n=1, cutoff=0.8)
+    return f" (did you mean {close[0]!r}? class names must match the contract exactly)" if close else ""
 
 
 def _from_object(spec: str, holder: Any, version: str) -> Implementation:
@@ -130,7 +154,7 @@ def _from_object(spec: str, holder: Any, version: str) -> Implementation:
         try:
             found = getattr(holder, class_name)
         except AttributeError:
-            implementation.missing[class_name] = "no attribute of that name"
+            implementation.missing[class_name] = "no attribute of that name" + _did_you_mean(class_name, holder)
             continue
         except Exception as error:  # a lazy attribute that fails to import
             implementation.missing[class_name] = f"raised {type(error).__name__}: {error}"

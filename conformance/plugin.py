@@ -7,12 +7,19 @@ from any directory. Options (group "conformance"):
 ``--level``                ``required``, ``recommended`` or ``all`` (default)
 ``--property ID``          run only this property (repeatable; exact ids)
 ``--xfails FILE``          declared expected failures (see :mod:`conformance.expectations`)
-``--xfails-verify``        also run the listed Hypothesis properties and report those that now pass
+``--xfails-verify``        shrink the listed Hypothesis properties too (they always run; unshrunk by default)
 ``--conformance-report DIR``  write ``report.json`` and ``report.md`` (see :mod:`conformance.report`)
+``--property-timeout SECONDS``  time limit of one property (default per profile; see docs/isolation.md)
+``--require all|CLASS``    a missing contract class fails the run (repeatable)
+
+In-process unless ``-n N`` (pytest-xdist) isolates the properties in worker processes; see
+:mod:`conformance.isolation` for what guards each property in either mode.
 
 Exit status: 0 when every selected property passed or is a declared expected failure (also when
 ``--level`` selects no property at all), 1 when one failed, errored or is an expected failure that
-passed, 4 for usage errors (unknown implementation or property id, unreadable expectations file).
+passed, or crashed, timed out or was not run; 2 when the run was interrupted (the report is marked
+incomplete); 4 for usage errors (unknown implementation or property id, unreadable expectations file,
+unwritable report directory).
 """
 
 from __future__ import annotations
@@ -20,25 +27,26 @@ from __future__ import annotations
 import difflib
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from conformance import isolation
 from conformance.expectations import Expectation, ExpectationsError, check_known, load_expectations
 from conformance.implementations import Implementation, ImplementationError, resolve
+from conformance.outcomes import EXPECTATION_KEY as _EXPECTATION
+from conformance.outcomes import QUICK_KEY, PropertyItem
+from conformance.outcomes import SKIP_KEY as _SKIP
+from conformance.outcomes import classify as _classify
 from conformance.profiles import DEFAULT_PROFILE, register_profiles
 from conformance.registry import LEVELS, Property, property_of
-from conformance.report.failure import describe_failure, describe_message
-from conformance.report.recorder import RECORD_KEY, ConformanceRecorder, known_properties
-from conformance.report.results import ERROR, FAILED, NOT_PROVIDED, PASSED, SKIPPED, XFAILED, XPASSED, property_fields
+from conformance.report.recorder import RECORD_KEY, ConformanceRecorder, known_properties, writable_directory_error
+from conformance.report.results import NOT_PROVIDED, property_fields
 
 register_profiles()
 
 
 _RUN = pytest.StashKey[ConformanceRecorder]()
 _PROPERTY = pytest.StashKey[Property]()
-_EXPECTATION = pytest.StashKey[Expectation]()
-_SKIP = pytest.StashKey[tuple[str, str]]()  # (status, reason) of a property skipped by the harness
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -67,14 +75,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         dest="conformance_xfails",
         metavar="FILE",
-        help="expected failures, lines 'property.id  # reason' (a path, or the name of a bundled file)",
+        help="expected failures, lines 'property.id [raises=T] [match=\"RE\"]  # reason' (a path or a bundled name)",
     )
     group.addoption(
         "--xfails-verify",
         action="store_true",
         default=False,
         dest="conformance_xfails_verify",
-        help="run the Hypothesis properties listed in --xfails too, and report those that now pass",
+        help="shrink the failures of the Hypothesis properties listed in --xfails too (they run unshrunk by default)",
     )
     group.addoption(
         "--conformance-report",
@@ -83,6 +91,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="write report.json and report.md into DIR",
     )
+    isolation.add_options(group)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -108,10 +117,15 @@ def pytest_configure(config: pytest.Config) -> None:
     directory = Path(report).expanduser().resolve() if report else None
     if directory is not None and directory.exists() and not directory.is_dir():
         raise pytest.UsageError(f"--conformance-report {report!r} is a file; give a directory to write reports into")
+    if directory is not None and not hasattr(config, "workerinput"):
+        unwritable = writable_directory_error(directory)  # found before any property runs, not after all of them
+        if unwritable:
+            raise pytest.UsageError(unwritable)
     source = next(iter(expectations.values())).source if expectations else xfails
     recorder = ConformanceRecorder(config, implementation, expectations, source, directory)
     config.stash[_RUN] = recorder
     config.pluginmanager.register(recorder, "conformance-recorder")
+    isolation.setup(config, recorder)
 
 
 def implementation_of(config: pytest.Config) -> Implementation:
@@ -149,12 +163,21 @@ def _mark(item: pytest.Item, prop: Property, run: ConformanceRecorder, verify: b
         reason = f"not provided by {implementation.name}: {why}"
         item.stash[_SKIP] = (NOT_PROVIDED, reason)
         item.add_marker(pytest.mark.skip(reason=reason))
-    elif expectation is not None and prop.uses_hypothesis and not verify:
-        reason = f"expected failure ({expectation.location}): {expectation.reason}"
-        item.stash[_SKIP] = (SKIPPED, reason)
-        item.add_marker(pytest.mark.skip(reason=reason))
-    elif expectation is not None:
+    elif expectation is not None:  # Hypothesis properties too, so that the declared cause is checked
         item.stash[_EXPECTATION] = expectation
+        item.stash[QUICK_KEY] = prop.uses_hypothesis and not verify  # --xfails-verify: shrink them too
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> PropertyItem | None:
+    """Name a property's test by its id: the node id ends with ``::<property id>``, so ``-k``, pytest's
+    failure summary and JUnit XML show it, and a node id copied from them runs it again."""
+    prop = property_of(obj)
+    if prop is None or not callable(obj) or not isinstance(collector, pytest.Module | pytest.Class):
+        return None
+    item = PropertyItem.from_parent(collector, name=prop.id, callobj=obj)
+    item.extra_keyword_matches.add(name)  # ``-k test_function_name`` keeps working
+    return item
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -196,45 +219,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
-
-
-def _expected_failure_passed(expectation: Expectation) -> str:
-    return (
-        f"expected failure passed: {expectation.property_id} holds now; remove it from {expectation.source} "
-        f"(line {expectation.line}: {expectation.reason})"
-    )
-
-
-def _classify(
-    item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
-) -> tuple[str | None, str | None, dict[str, Any] | None]:
-    """(status, reason, failure) of one phase; applies a strict expected failure to the report."""
-    error = call.excinfo.value if call.excinfo is not None else None
-    expectation = item.stash.get(_EXPECTATION, None)
-    if report.when == "call" and expectation is not None and not report.skipped:
-        reason = f"expected failure ({expectation.location}): {expectation.reason}"
-        if report.failed:
-            report.outcome = "skipped"
-            report.wasxfail = reason  # how pytest marks an xfailed report
-            return XFAILED, reason, describe_failure(error, report.longreprtext) if error else None
-        message = _expected_failure_passed(expectation)
-        report.outcome = "failed"
-        report.longrepr = message
-        return XPASSED, reason, describe_message(message)
-    if report.skipped:
-        status, reason = item.stash.get(_SKIP, (SKIPPED, _skip_reason(report)))
-        return status, reason, None
-    if report.failed:
-        failure = describe_failure(error, report.longreprtext) if error else describe_message(report.longreprtext)
-        return (FAILED if report.when == "call" else ERROR), None, failure
-    return (PASSED if report.when == "call" else None), None, None
-
-
-def _skip_reason(report: pytest.TestReport) -> str:
-    longrepr = report.longrepr
-    if isinstance(longrepr, tuple) and len(longrepr) == 3:
-        return str(longrepr[2]).removeprefix("Skipped: ")
-    return str(longrepr)
 
 
 #: Where Hypothesis' pytest plugin leaves failing examples, from which it writes ``.hypothesis/patches``.

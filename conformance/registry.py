@@ -84,20 +84,56 @@ def property_of(function: Any) -> Property | None:
 
 
 class ConformanceFailure(AssertionError):
-    """A property does not hold: says what was expected and what was observed."""
+    """A property does not hold: says what was expected and what was observed.
 
-    def __init__(self, what: str, *, expected: Any, observed: Any) -> None:
+    ``diagnosis`` (optional) explains the difference in words: which names are missing, extra or moved
+    in a list, or that an observed row is the formula's row for another position.
+    """
+
+    def __init__(self, what: str, *, expected: Any, observed: Any, diagnosis: str = "") -> None:
         self.what = what
         self.expected = expected
         self.observed = observed
-        super().__init__(f"{what}\n  expected: {expected!r}\n  observed: {observed!r}")
+        self.diagnosis = diagnosis
+        message = f"{what}\n  expected: {expected!r}\n  observed: {observed!r}"
+        super().__init__(message + (f"\n  diagnosis: {diagnosis}" if diagnosis else ""))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_failure, (self.what, self.expected, self.observed, self.diagnosis))
 
 
-def expect(condition: bool, what: str, *, expected: Any, observed: Any) -> None:
+def _rebuild_failure(what: str, expected: Any, observed: Any, diagnosis: str) -> ConformanceFailure:
+    return ConformanceFailure(what, expected=expected, observed=observed, diagnosis=diagnosis)
+
+
+def expect(condition: bool, what: str, *, expected: Any, observed: Any, diagnosis: str = "") -> None:
     """Raise :class:`ConformanceFailure` unless ``condition`` holds."""
     if not condition:
-        raise ConformanceFailure(what, expected=expected, observed=observed)
+        raise ConformanceFailure(what, expected=expected, observed=observed, diagnosis=diagnosis)
 
 
 def expect_equal(observed: Any, expected: Any, what: str) -> None:
     expect(observed == expected, what, expected=expected, observed=observed)
+
+
+class PreconditionFailed(Exception):
+    """A property cannot check its own rule: a precondition that another property owns does not hold.
+
+    ``owner`` is the id of the property whose rule the precondition is (e.g. ``embedding.buffer.registered``);
+    ``detail`` says what is missing. Reports show the property as blocked by ``owner``, not as failed, so one
+    defect is reported once, by the property that owns it.
+    """
+
+    def __init__(self, owner: str, detail: str) -> None:
+        self.owner = owner
+        self.detail = detail
+        super().__init__(f"blocked by {owner}: {detail}")
+
+    def __reduce__(self) -> tuple[type[PreconditionFailed], tuple[str, str]]:
+        return (PreconditionFailed, (self.owner, self.detail))
+
+
+def require(condition: bool, *, owner: str, detail: str) -> None:
+    """Raise :class:`PreconditionFailed` (blocked by ``owner``) unless ``condition`` holds."""
+    if not condition:
+        raise PreconditionFailed(owner, detail)

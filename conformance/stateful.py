@@ -26,10 +26,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from conformance.contract import EMBEDDING_BUFFER_NAME
 from conformance.contract.embedding import EMBEDDING_DTYPES
 from conformance.implementations import Implementation
+from conformance.properties._embedding_compare import expect_output_rows
 from conformance.properties._embedding_support import (
     build,
     dtype_name,
-    expect_output_rows,
+    make_weights,
+    require_registered,
     run_forward,
     torch_dtype,
     weights_of,
@@ -68,6 +70,8 @@ class EmbeddingMachine(RuleBasedStateMachine):
     @initialize(size=embedding_sizes(max_positions=16, max_dim=16))
     def create(self, size: EmbeddingSize) -> None:
         self.module = build(self.implementation, size)
+        # The machine checks that the table follows the module: a table that is no buffer blocks it.
+        require_registered(self.module, " at construction")
         self.size = size
         self.dtype = dtype_name(torch.get_default_dtype())
         self.stored_in = (self.dtype,)
@@ -97,7 +101,7 @@ class EmbeddingMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def make_weights(self, data: st.DataObject) -> None:
         rows = data.draw(st.integers((self.size.padding_idx or 0) + 1, 200), label="num_embeddings")
-        self.module.make_weights(rows, self.size.embedding_dim, self.size.padding_idx)
+        make_weights(self.module, rows, self.size.embedding_dim, self.size.padding_idx)
         self.stored_in = (self.dtype,)
         expect_equal(
             tuple(weights_of(self.module).shape), (rows, self.size.embedding_dim), "table shape after make_weights"
@@ -122,7 +126,7 @@ class EmbeddingMachine(RuleBasedStateMachine):
         self.module.to_empty(device="cpu")
         self.device = "cpu"
         rows = weights_of(self.module).shape[0]
-        self.module.make_weights(rows, self.size.embedding_dim, self.size.padding_idx)
+        make_weights(self.module, rows, self.size.embedding_dim, self.size.padding_idx)
         self.stored_in = (self.dtype,)
 
     @rule()

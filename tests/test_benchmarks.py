@@ -21,6 +21,7 @@ from conformance.benchmarks.comparison import (
     bound_summaries,
     build_comparisons,
     find_regressions,
+    floor_multiple,
     speed_ratio,
     verdict,
 )
@@ -202,7 +203,10 @@ def _raising_forward_implementation() -> Implementation:
 
 def test_an_implementation_that_raises_is_not_supported_not_a_crash(tmp_path: Path) -> None:
     outcome = compare.run_comparison(
-        [resolve("reference"), _raising_forward_implementation()], quick=True, select="test_forward", report=tmp_path
+        [resolve("reference"), _raising_forward_implementation()],
+        quick=True,
+        select="test_forward and 8x256",
+        report=tmp_path,
     )
     assert outcome.exit_code == 0
     (row,) = outcome.comparisons["hot_paths"]
@@ -229,7 +233,7 @@ def test_a_real_regression_is_confirmed_and_fails_the_run() -> None:
     outcome = compare.run_comparison(
         [_slow_forward_implementation(), resolve("reference")],
         quick=True,
-        select="test_forward",
+        select="test_forward and 8x256",
         fail_on_regression=True,
     )
     assert outcome.exit_code == 1
@@ -301,7 +305,7 @@ def test_command_line_rejects_three_implementations_and_unknown_ones() -> None:
 
 
 def test_end_to_end_quick_comparison_writes_both_reports(tmp_path: Path) -> None:
-    selected = "construct_defaults or from_dict or get_embedding or test_forward"
+    selected = "construct_defaults or from_dict or get_embedding or (test_forward and 8x256)"
     arguments = ["--impl", "reference", "--impl", "tests.independent", "--quick", "--report", str(tmp_path)]
     assert compare.main([*arguments, "--select", selected]) == 0
     report = json.loads((tmp_path / "bench.json").read_text(encoding="utf-8"))
@@ -315,5 +319,10 @@ def test_end_to_end_quick_comparison_writes_both_reports(tmp_path: Path) -> None
         assert row["ratio"] > 0 and row["verdict"]
     embedding_rows = [row for hot_path, row in rows.items() if hot_path.startswith("embedding.")]
     assert all(isinstance(row["outputs_identical"], bool) for row in embedding_rows)
+    for row in rows.values():  # every hot path was timed against its floor, for both implementations
+        assert all(
+            floor_multiple(result) is not None and floor_multiple(result) > 0 for result in row["results"].values()
+        )
+        assert row["ratio_by_floors"] > 0
     markdown = (tmp_path / "bench.md").read_text(encoding="utf-8")
     assert all(f"`{hot_path}`" in markdown for hot_path in rows)

@@ -97,7 +97,52 @@ def test_replay_says_when_a_failure_is_fixed(tmp_path: Path, capsys: pytest.Capt
     blob = {"version": "0.0.0", "blob": "AA=="}  # from another Hypothesis version: replay searches afresh
     failure = {"message": "was failing", "reproduce_failure": blob, "seed": None}
     assert main(["replay", str(_report(tmp_path, "reference", "failed", failure))]) == 0
-    assert f"{LIST_PROPERTY}: now passes" in capsys.readouterr().out
+    output = capsys.readouterr().out
+    assert f"{LIST_PROPERTY}: now passes when run alone" in output and "may depend on the order" in output
+
+
+@pytest.mark.parametrize(
+    ("content", "found"),
+    [
+        (b"\xff\xfe not utf-8", "found"),
+        (
+            b'{"schema_version": 1, "implementation": {"name": "reference"}, "run": {"profile": {"name": "ci"}}, '
+            b'"summary": {}, "properties": {"id": "x"}}',
+            "'properties' is a dict, not a list",
+        ),
+        (
+            b'{"schema_version": 1, "implementation": {"name": "reference"}, "run": {"profile": {"name": "ci"}}, '
+            b'"summary": {}, "properties": [{"id": "x"}]}',
+            "properties[0] has no 'status'",
+        ),
+    ],
+)
+def test_replay_of_a_malformed_report_is_a_usage_error_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, found: str
+) -> None:
+    path = tmp_path / "report.json"
+    path.write_bytes(content)
+    assert main(["replay", str(path)]) == 4
+    error = capsys.readouterr().err
+    assert found in error and "expected" in error
+    assert len(error.strip().splitlines()) == 1 and "Traceback" not in error
+
+
+def _words_of_run(monkeypatch: pytest.MonkeyPatch, *arguments: str) -> list[str]:
+    received: list[list[str]] = []
+    monkeypatch.setattr(pytest, "main", lambda words: received.append(words) or 0)
+    assert main(["run", "--impl", "reference", *arguments]) == 0
+    return received[0]
+
+
+def test_run_is_isolated_by_default_and_in_process_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    isolated = _words_of_run(monkeypatch, "--workers", "3", "--property-timeout", "7", "--require", "all")
+    assert isolated[isolated.index("-n") + 1] == "3" and "--max-worker-restart" in isolated
+    assert isolated[isolated.index("--property-timeout") + 1] == "7" and "--require" in isolated
+    one_property = _words_of_run(monkeypatch, "--property", LIST_PROPERTY)
+    assert one_property[one_property.index("-n") + 1] == "1"  # never more workers than named properties
+    assert "-n" not in _words_of_run(monkeypatch, "--in-process")
+    assert main(["run", "--impl", "reference", "--workers", "0"]) == 4
 
 
 def test_replay_without_failures_and_replay_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

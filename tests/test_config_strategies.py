@@ -42,7 +42,7 @@ def _lengths(contract: ConfigContract, arguments: dict[str, Any]) -> set[int]:
 def test_config_kwargs_are_accepted_and_stored(contract: ConfigContract, data: st.DataObject) -> None:
     kwargs = data.draw(strategies.config_kwargs(contract))
     unknown = {name for name in kwargs if name not in contract.parameter_names}
-    assert all(name.startswith(strategies.UNKNOWN_KEYWORD_PREFIX) for name in unknown), unknown
+    assert all(strategies.is_free_identifier(name, reserved_names(contract)) for name in unknown), unknown
     grouped = set(conv_group(contract)) & set(kwargs)
     assert grouped in (set(), set(conv_group(contract))), "the conv group is passed whole or not at all"
     config = _reference_class(contract)(**kwargs)
@@ -146,3 +146,48 @@ def test_expected_attributes_follow_the_contract() -> None:
     assert stored["output_hidden_size"] == 64 and stored["conv_dim"] == [1] and "custom_x" not in stored
     assert expected_attributes(WAV2VEC2, {"output_hidden_size": 8})["output_hidden_size"] == 8
     assert expected_attributes(SPEECH2TEXT, {})["conv_kernel_sizes"] == [5, 5]
+
+
+@CONTRACTS
+@pytest.mark.parametrize(
+    "kind",
+    [
+        pytest.param(str.isupper, id="upper-case"),
+        pytest.param(lambda name: not name.isascii(), id="non-ascii"),
+        pytest.param(lambda name: any(c.isdigit() for c in name), id="digits"),
+        pytest.param(lambda name: "_" in name, id="underscore"),
+        pytest.param(lambda name: len(name) == 1, id="one-letter"),
+    ],
+)
+def test_unknown_keyword_names_cover_every_kind_of_identifier(contract: ConfigContract, kind: Any) -> None:
+    find(strategies.unknown_keyword_names(contract), kind)  # raises NoSuchExample if the kind is never drawn
+
+
+@CONTRACTS
+def test_unknown_keyword_edges_are_free_identifiers(contract: ConfigContract) -> None:
+    reserved = reserved_names(contract)
+    assert all(strategies.is_free_identifier(name, reserved) for name in strategies.EDGE_UNKNOWN_KEYWORDS)
+    assert not strategies.is_free_identifier("_private", reserved)
+    assert not strategies.is_free_identifier("class", reserved)
+    assert not strategies.is_free_identifier("num_labels", reserved)  # special to transformers' base class
+
+
+@CONTRACTS
+def test_boundary_kwargs_reach_zero_the_top_and_the_defaults_of_every_number(contract: ConfigContract) -> None:
+    edges = strategies.boundary_kwargs(contract)
+    numbers = [
+        name
+        for name, default in contract.parameters
+        if type(default) in (int, float) and name not in conv_group(contract) and name not in contract.list_parameters
+    ]
+    assert all(
+        edges["zeros"][name] == 0 and type(edges["zeros"][name]) is type(contract.defaults[name]) for name in numbers
+    )
+    for name in numbers:
+        drawn_top = strategies.parameter_values(contract, name)
+        assert edges["highs"][name] > 0 and find(drawn_top, lambda value, top=edges["highs"][name]: value >= top)
+    assert edges["defaults"] == contract.defaults
+    for kwargs in edges.values():  # valid arguments: the reference stores each of them
+        config = _reference_class(contract)(**kwargs)
+        for name, value in expected_attributes(contract, kwargs).items():
+            assert same_value(json_like(getattr(config, name)), json_like(value)), (name, value)

@@ -17,10 +17,11 @@ import pytest
 import reference
 from conformance import contract
 from conformance.contract import CONFIGS, ConfigContract
+from tests.shared_files import SHARED, shared_missing
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 CANDIDATES = [
-    Path(__file__).resolve().parents[2] / "shared" / "spec" / "INTERFACE.md",
+    SHARED / "spec" / "INTERFACE.md",
     REPOSITORY / "conformance" / "data" / "INTERFACE.md",
     REPOSITORY / "conformance" / "contract" / "INTERFACE.md",
 ]
@@ -31,7 +32,7 @@ def interface_text() -> str:
     for path in CANDIDATES:
         if path.is_file():
             return path.read_text(encoding="utf-8")
-    pytest.skip("INTERFACE.md not found beside the clone nor packaged")
+    shared_missing(CANDIDATES[0], "INTERFACE.md (the contract's text), not packaged either")
 
 
 @pytest.fixture(scope="module")

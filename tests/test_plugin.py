@@ -155,16 +155,16 @@ def test_defective_implementation_fails_with_a_reproducible_report(run: Any, pyt
     )
 
 
-def test_declared_failures_are_xfailed_or_skipped_and_exit_zero(run: Any, pytester: pytest.Pytester) -> None:
+def test_declared_failures_are_xfailed_and_exit_zero(run: Any, pytester: pytest.Pytester) -> None:
     path = xfails(pytester, "# known\nfake.conv.stored-as-list  # tuples\n\nfake.vocab.stored  # capped\n")
     result, report = run("--impl", "fake_impl", "--xfails", path)
     assert result.ret == 0
-    assert statuses(report)["fake.conv.stored-as-list"] == "xfailed"  # not Hypothesis: strict xfail
-    assert statuses(report)["fake.vocab.stored"] == "skipped"  # Hypothesis: skipped, never xfailed
+    assert statuses(report)["fake.conv.stored-as-list"] == "xfailed"  # strict: it must fail
+    assert statuses(report)["fake.vocab.stored"] == "xfailed"  # Hypothesis properties run too (not shrunk)
     assert by_id(report, "fake.vocab.stored")["reason"].endswith("xfails.txt:4): capped")
     assert by_id(report, "fake.conv.stored-as-list")["failure"]["observed"] == "tuple"
     assert report["run"]["xfails_file"] == path
-    result.assert_outcomes(passed=1, xfailed=1, skipped=2)
+    result.assert_outcomes(passed=1, xfailed=2, skipped=1)
     result.stdout.fnmatch_lines(
         ["conformance: impl=fake_impl  1 passed, 0 failed, 2 expected failures, 1 not provided*"]
     )
@@ -240,7 +240,7 @@ def test_level_selects_and_selecting_nothing_exits_zero(run: Any) -> None:
     assert statuses(report)["fake.conv.stored-as-list"] == "deselected"
     assert by_id(report, "fake.conv.stored-as-list")["reason"] == "--level recommended"
     result, report = run(
-        "--impl", "fake_impl", "--level", "recommended", target="test_fake_properties.py::test_stored_as_list"
+        "--impl", "fake_impl", "--level", "recommended", target="test_fake_properties.py::fake.conv.stored-as-list"
     )
     assert result.ret == 0  # --level left nothing to run: nothing failed (pytest alone would say 5)
 

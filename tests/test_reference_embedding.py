@@ -266,3 +266,97 @@ def test_forward_matches_transformers_within_the_table() -> None:
     original = _transformers_embedding()(20, 16, PAD)
     module = Embedding(20, 16, PAD)
     assert torch.equal(module(BATCH), original(BATCH))
+
+
+# --- bit-identity over many sizes, and the fast paths of forward ---------------------------------------------------
+
+#: Sizes the harness and the benchmarks use, odd and small widths, row counts around the block size of
+#: ``get_embedding`` (2**18 elements: 2048 rows of a 256-wide table, 512 of a 1024-wide one) and single rows.
+TABLE_SIZES = [
+    (1, 4),
+    (2, 5),
+    (3, 7),
+    (12, 8),
+    (33, 9),
+    (64, 4),
+    (100, 6),
+    (300, 9),
+    (2047, 256),
+    (2048, 256),
+    (2049, 256),
+    (1025, 255),
+    (1026, 256),
+    (1026, 1024),
+    (512, 1024),
+    (3100, 257),
+    (6002, 256),
+    (6002, 1024),
+    (3, 600_001),
+]
+
+
+@pytest.mark.parametrize("default_dtype", [torch.float32, torch.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize(("rows", "dim"), TABLE_SIZES, ids=[f"{rows}x{dim}" for rows, dim in TABLE_SIZES])
+def test_table_matches_transformers_bit_for_bit_and_the_float64_formula(
+    rows: int, dim: int, default_dtype: torch.dtype
+) -> None:
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(default_dtype)
+    try:
+        observed = Embedding.get_embedding(rows, dim, PAD if rows > PAD else None)
+        assert observed.dtype == default_dtype and observed.shape == (rows, dim)
+        padding_idx = PAD if rows > PAD else None
+        check = [*range(0, rows, max(1, rows // 97)), rows - 1]  # the float64 formula on a sample of rows
+        assert_rows(observed[check], check, dim, padding_idx=padding_idx)
+        try:
+            original = _transformers_embedding()
+        except pytest.skip.Exception:
+            return  # transformers not installed: the formula check above still ran
+        expected = original.get_embedding(rows, dim, padding_idx)  # type: ignore[attr-defined]
+        assert expected.dtype == default_dtype
+        assert torch.equal(observed, expected)
+    finally:
+        torch.set_default_dtype(previous)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_table_is_the_same_on_one_thread_and_on_two(threads: int) -> None:
+    previous = torch.get_num_threads()
+    baseline = Embedding.get_embedding(6002, 256, PAD)
+    torch.set_num_threads(threads)
+    try:
+        assert torch.equal(Embedding.get_embedding(6002, 256, PAD), baseline)
+        assert torch.equal(Embedding.get_embedding(1026, 1024, PAD), Embedding.get_embedding(1026, 1024, PAD))
+    finally:
+        torch.set_num_threads(previous)
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("token", [PAD, 5])
+def test_one_token_step_gives_the_row_of_its_position(batch: int, token: int) -> None:
+    module = Embedding(10, 8, PAD)
+    past = 6
+    output = module(torch.full((batch, 1), token), past)
+    assert output.shape == (batch, 1, 8) and output.dtype == module.weights.dtype
+    position = PAD if token == PAD else PAD + 1 + past
+    assert all(torch.equal(output[row, 0], module.weights[position]) for row in range(batch))
+    grown = module(torch.full((batch, 1), token), 40)  # past the table: it grows first
+    assert_rows(grown[0], [PAD if token == PAD else PAD + 1 + 40], 8)
+
+
+@pytest.mark.parametrize("ids", [torch.tensor([[5]]), torch.tensor([[5], [6]]), BATCH])
+def test_output_is_a_fresh_detached_tensor_not_a_view_of_the_table(ids: Tensor) -> None:
+    module = Embedding(10, 8, PAD)
+    module.weights.requires_grad_(True)
+    output = module(ids, 2)
+    assert not output.requires_grad and output.grad_fn is None
+    before = module.weights.detach().clone()
+    output.add_(1.0)  # writing into the output leaves the table alone
+    assert torch.equal(module.weights.detach(), before)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.bfloat16])
+def test_one_token_step_follows_a_module_cast(dtype: torch.dtype) -> None:
+    module = Embedding(10, 8, PAD).to(dtype)
+    assert module(torch.tensor([[5]]), 3).dtype == dtype
+    assert module(torch.tensor([[5]]), 300).dtype == dtype  # after growth too

@@ -14,17 +14,20 @@ from typing import Any
 import pytest
 
 from reference import PreTrainedConfig, Speech2TextConfig, Wav2Vec2Config
+from tests.shared_files import SHARED as SHARED_ROOT
+from tests.shared_files import shared_missing
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 #: The packaged copy: one ``<org>__<name>.json`` per published ``config.json``.
 PACKAGED = REPOSITORY / "conformance" / "data" / "hub_configs"
 #: The published files: ``<org>__<name>/<file>.json``.
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "hub-configs"
+SHARED = SHARED_ROOT / "fixtures" / "hub-configs"
 CLASSES_BY_MODEL_TYPE: dict[str, type[PreTrainedConfig]] = {
     Speech2TextConfig.model_type: Speech2TextConfig,
     Wav2Vec2Config.model_type: Wav2Vec2Config,
 }
-MISSING = [pytest.param(None, marks=pytest.mark.skip(reason=f"neither {PACKAGED} nor {SHARED} exists"))]
+#: The one parameter of a test whose files are missing: the test then skips (fails under CI) saying which.
+MISSING = [pytest.param(None, id="files-missing")]
 
 
 def _config_files() -> list[Path]:
@@ -46,20 +49,24 @@ def _load(path: Path) -> dict[str, Any]:
 def test_fixtures_hold_configs_of_both_classes() -> None:
     files = _config_files()
     if not files:
-        pytest.skip(f"neither {PACKAGED} nor {SHARED} exists")
+        shared_missing(SHARED, f"the published config files (no packaged copy at {PACKAGED} either)")
     assert set(CLASSES_BY_MODEL_TYPE) <= {_load(path).get("model_type") for path in files}
 
 
 def test_packaged_copy_equals_the_published_files() -> None:
-    if not (PACKAGED.is_dir() and SHARED.is_dir()):
-        pytest.skip("needs both the packaged copy and shared/")
+    if not PACKAGED.is_dir():
+        pytest.skip(f"no packaged copy at {PACKAGED} to compare")
+    if not SHARED.is_dir():
+        shared_missing(SHARED, "the published config files")
     published = {path.parent.name: _load(path) for path in SHARED.glob("*/config.json")}
     packaged = {path.stem: _load(path) for path in PACKAGED.glob("*.json")}
     assert packaged == published
 
 
 @pytest.mark.parametrize("path", _parameters(_config_files()))
-def test_config_file_loads_with_every_value_kept(path: Path) -> None:
+def test_config_file_loads_with_every_value_kept(path: Path | None) -> None:
+    if path is None:
+        shared_missing(SHARED, f"the published config files (no packaged copy at {PACKAGED} either)")
     published = _load(path)
     config_class = CLASSES_BY_MODEL_TYPE[published["model_type"]]
     config = config_class.from_dict(published)
@@ -77,5 +84,7 @@ def test_config_file_loads_with_every_value_kept(path: Path) -> None:
 @pytest.mark.parametrize(
     "path", _parameters(sorted(path for path in SHARED.glob("*/*.json") if path.name != "config.json"))
 )
-def test_other_fixture_files_are_valid_json(path: Path) -> None:
+def test_other_fixture_files_are_valid_json(path: Path | None) -> None:
+    if path is None:
+        shared_missing(SHARED, "the published preprocessor and tokenizer files")
     assert _load(path)

@@ -12,4 +12,5 @@ The benchmark files are named ``bench_*.py`` so that a property run (``pytest --
 never collects them; ``conftest.py`` collects them when benchmarks are asked for (the package named
 on the command line, ``--benchmark-only``, or ``s2t-conformance bench``). In them, each benchmark is a
 ``test_*`` function taking the ``runner`` fixture (:class:`~conformance.benchmarks.runner.HotPathRunner`).
+Each hot path is also timed, interleaved, against its floor (:mod:`conformance.benchmarks.floors`).
 """

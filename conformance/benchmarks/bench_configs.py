@@ -2,15 +2,22 @@
 
 Every input comes from the contract (defaults, conv parameters) or from the typical custom
 configurations below; ``from_dict`` reads the implementation's own ``to_dict()`` of its defaults.
+
+The floor of each (timed interleaved with it) does the same storing, copying or serialising with plain
+Python: a ``SimpleNamespace`` of the same values, a copy of its ``__dict__``, ``json.dumps`` of the
+defaults, raising and catching a ``ValueError``.
 """
 
 from __future__ import annotations
 
+import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from conformance.benchmarks.runner import HotPathRunner
+from conformance.benchmarks.timing import Floor
 from conformance.contract import CONFIGS, SPEECH2TEXT_CONFIG, WAV2VEC2_CONFIG, ConfigContract
 
 #: Short name used in hot-path ids -> contract class name.
@@ -69,11 +76,15 @@ def mismatched_arguments(contract: ConfigContract) -> dict[str, Any]:
     return {name: list(contract.defaults[name])[:-1]}
 
 
+def _namespace_floor(values: dict[str, Any]) -> Floor:
+    return Floor(f"a SimpleNamespace of the same {len(values)} values", lambda: SimpleNamespace(**values))
+
+
 @config_names
 def test_construct_defaults(runner: HotPathRunner, config_name: str) -> None:
     runner.start(f"config.{config_name}.construct.defaults")
     config_class = _config_class(runner, config_name)
-    runner.measure(config_class)
+    runner.measure(config_class, floor=_namespace_floor(dict(_contract(config_name).defaults)))
 
 
 @config_names
@@ -81,14 +92,17 @@ def test_construct_custom(runner: HotPathRunner, config_name: str) -> None:
     runner.start(f"config.{config_name}.construct.custom")
     config_class = _config_class(runner, config_name)
     arguments = CUSTOM_ARGUMENTS[config_name]
-    runner.measure(lambda: config_class(**arguments))
+    floor = _namespace_floor({**_contract(config_name).defaults, **arguments})
+    runner.measure(lambda: config_class(**arguments), floor=floor)
 
 
 @config_names
 def test_to_dict(runner: HotPathRunner, config_name: str) -> None:
     runner.start(f"config.{config_name}.to_dict")
     config = runner.guard(_config_class(runner, config_name))
-    runner.measure(config.to_dict)
+    plain = SimpleNamespace(**_contract(config_name).defaults)
+    floor = Floor("a copy of the __dict__ of a SimpleNamespace of the defaults", lambda: dict(vars(plain)))
+    runner.measure(config.to_dict, floor=floor)
 
 
 @config_names
@@ -96,14 +110,18 @@ def test_from_dict(runner: HotPathRunner, config_name: str) -> None:
     runner.start(f"config.{config_name}.from_dict")
     config_class = _config_class(runner, config_name)
     dictionary = runner.guard(lambda: config_class().to_dict())
-    runner.measure(lambda: config_class.from_dict(dictionary))
+    runner.measure(lambda: config_class.from_dict(dictionary), floor=_namespace_floor(dictionary))
 
 
 @config_names
 def test_to_json_string(runner: HotPathRunner, config_name: str) -> None:
     runner.start(f"config.{config_name}.to_json_string")
     config = runner.guard(_config_class(runner, config_name))
-    runner.measure(config.to_json_string)
+    defaults = dict(_contract(config_name).defaults)
+    floor = Floor(
+        "json.dumps of the defaults (indent 2, sorted keys)", lambda: json.dumps(defaults, indent=2, sort_keys=True)
+    )
+    runner.measure(config.to_json_string, floor=floor)
 
 
 @config_names
@@ -120,4 +138,10 @@ def test_validation_failure(runner: HotPathRunner, config_name: str) -> None:
             return
         raise ValidationMissing(f"{config_class.__name__}(**{arguments}) did not raise")
 
-    runner.measure(construct_mismatched)
+    def raise_and_catch() -> None:
+        try:
+            raise ValueError(f"lengths differ: {arguments}")
+        except ValueError:
+            return
+
+    runner.measure(construct_mismatched, floor=Floor("raising and catching a ValueError", raise_and_catch))

@@ -1,27 +1,42 @@
-"""Hot paths of the positional embedding: ``get_embedding``, ``make_weights``, ``forward`` and two decoding loops.
+"""Hot paths of the positional embedding: tables, ``forward``, the decoding step and two decoding loops.
 
 Sizes come from the contract: tables of ``max_target_positions + 2`` and ``max_source_positions + 2``
-rows, ``d_model`` and 1024 columns, ``pad_token_id`` as ``padding_idx``.
+rows, ``d_model`` and 1024 columns, ``pad_token_id`` as ``padding_idx``. Every hot path has a floor
+(:mod:`conformance.benchmarks.floors`), timed interleaved with it.
 
-- ``embedding.decode_loop``: cached decoding, one token per step, ``past_key_values_length`` rising
-  for :data:`DECODE_STEPS` steps, all past the end of the table. Besides the whole loop it times
-  the first and the last :data:`WINDOW_STEPS` steps of every round: their ratio is the loop's
-  *flatness* (about 1 when growth is amortised, larger when every step rebuilds the table).
+- ``embedding.forward``: a right-padded batch, 8 x 256 ids on the target table and 64 x 1024 on the
+  source table.
+- ``embedding.decode_step``: one token of one sequence per call, the past length rising by one per
+  call (the cached-decoding step), within the table; the per-token cost against an empty module call.
+  The past length is passed positionally (the contract's signature allows it), so an implementation
+  that renamed the keyword runs it too.
+- ``embedding.decode_loop``: cached decoding of 8 sequences, one token per step,
+  ``past_key_values_length`` rising for :data:`DECODE_STEPS` steps, all past the end of the table.
+  Besides the whole loop it times the first and the last :data:`WINDOW_STEPS` steps of every round:
+  their ratio is the loop's *flatness* (about 1 when growth is amortised, larger when every step
+  rebuilds the table).
 - ``embedding.prefix_growth``: decoding without a cache, the full prefix as input at every step,
   one token longer each time, from 1 to :data:`PREFIX_STEPS` tokens (past the end of the table).
+
+With ``s2t-conformance bench --device cuda`` the modules, ids and floors live on that device (the
+tables are still built on the CPU by ``get_embedding`` and copied) and every timed call ends with a
+device synchronisation.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pytest
 import torch
 from torch import Tensor
 
+from conformance.benchmarks import floors
 from conformance.benchmarks.runner import HotPathRunner
+from conformance.benchmarks.timing import Floor
 from conformance.contract import EMBEDDING_OFFSET, SPEECH2TEXT
 
 _DEFAULTS = SPEECH2TEXT.defaults
@@ -35,32 +50,63 @@ TABLE_SIZES: tuple[tuple[int, int], ...] = tuple(
     for dim in (EMBEDDING_DIM, WIDE_DIM)
     for positions in (TARGET_POSITIONS, SOURCE_POSITIONS)
 )
-BATCH_SIZE = 8
-SEQUENCE_LENGTH = 256
+#: ``forward`` inputs: (batch, sequence length, the table's positions, padding tokens added per row).
+FORWARD_BATCHES: tuple[tuple[int, int, int, int], ...] = (
+    (8, 256, TARGET_POSITIONS, 24),
+    (64, 1024, SOURCE_POSITIONS, 8),
+)
 #: Token id of every decoded token (any id that is not padding).
 TOKEN = PADDING_IDX + 3
+#: Past lengths of the decoding step cycle through ``0 .. DECODE_STEP_PASTS - 1``, all within the table.
+DECODE_STEP_PASTS = TARGET_POSITIONS - 24
 DECODE_STEPS = 2000
 WINDOW_STEPS = 50
 PREFIX_STEPS = TARGET_POSITIONS + 512
 #: Flatness goal of the decoding loop: last window / first window.
 FLATNESS_GOAL = 1.5
 
+_Value = TypeVar("_Value")
+
 
 def _table_id(size: tuple[int, int]) -> str:
     return f"{size[0]}x{size[1]}"
 
 
+def _synchronised(runner: HotPathRunner, target: Callable[[], _Value]) -> Callable[[], _Value]:
+    """``target``, followed by a device synchronisation when the benchmarks run on CUDA."""
+    if torch.device(runner.device).type != "cuda":
+        return target
+
+    def synchronised() -> _Value:
+        value = target()
+        torch.cuda.synchronize(torch.device(runner.device))
+        return value
+
+    return synchronised
+
+
 def _module(runner: HotPathRunner, positions: int = TARGET_POSITIONS, dim: int = EMBEDDING_DIM) -> Any:
-    return runner.guard(lambda: runner.implementation.embedding(positions, dim, PADDING_IDX))
+    return runner.guard(lambda: runner.implementation.embedding(positions, dim, PADDING_IDX).to(runner.device))
 
 
-def padded_batch() -> Tensor:
-    """``BATCH_SIZE x SEQUENCE_LENGTH`` ids, right-padded: row ``i`` has ``SEQUENCE_LENGTH - 24 * i`` tokens."""
+def padded_batch(batch: int = 8, length: int = 256, padding_step: int = 24) -> Tensor:
+    """``batch x length`` ids, right-padded: row ``i`` has ``length - padding_step * i`` tokens."""
     generator = torch.Generator().manual_seed(0)
-    ids = torch.randint(PADDING_IDX + 1, 10_000, (BATCH_SIZE, SEQUENCE_LENGTH), generator=generator)
-    for row in range(BATCH_SIZE):
-        ids[row, SEQUENCE_LENGTH - 24 * row :] = PADDING_IDX
+    ids = torch.randint(PADDING_IDX + 1, 10_000, (batch, length), generator=generator)
+    for row in range(batch):
+        ids[row, length - padding_step * row :] = PADDING_IDX
     return ids
+
+
+def padded_positions(ids: Tensor) -> Tensor:
+    """The contract's positions of ``ids`` (no past): the running count of tokens from ``PADDING_IDX + 1``."""
+    mask = ids.ne(PADDING_IDX).long()
+    return torch.cumsum(mask, dim=1) * mask + PADDING_IDX
+
+
+def ready_table(rows: int, dim: int, device: str) -> Tensor:
+    """A ``rows x dim`` float32 table to gather from (its values do not matter to a gather)."""
+    return torch.rand(rows, dim, generator=torch.Generator().manual_seed(0)).to(device)
 
 
 @pytest.mark.parametrize("size", TABLE_SIZES, ids=_table_id)
@@ -68,7 +114,11 @@ def test_get_embedding(runner: HotPathRunner, size: tuple[int, int]) -> None:
     runner.start(f"embedding.get_embedding.{_table_id(size)}")
     embedding_class = runner.guard(lambda: runner.implementation.embedding)
     rows, dim = size
-    runner.measure(lambda: embedding_class.get_embedding(rows, dim, PADDING_IDX), keep=lambda table: table)
+    runner.measure(
+        lambda: embedding_class.get_embedding(rows, dim, PADDING_IDX),
+        keep=lambda table: table,
+        floor=floors.sin_cos_floor(rows, dim),
+    )
 
 
 def test_make_weights(runner: HotPathRunner) -> None:
@@ -81,19 +131,52 @@ def test_make_weights(runner: HotPathRunner) -> None:
         weights: Tensor = module.weights
         return weights
 
-    runner.measure(make_weights, keep=lambda table: table)
+    runner.measure(
+        _synchronised(runner, make_weights), keep=lambda table: table, floor=floors.sin_cos_floor(rows, EMBEDDING_DIM)
+    )
 
 
-def test_forward(runner: HotPathRunner) -> None:
-    runner.start(f"embedding.forward.{BATCH_SIZE}x{SEQUENCE_LENGTH}-padded")
+@pytest.mark.parametrize("shape", FORWARD_BATCHES, ids=lambda shape: f"{shape[0]}x{shape[1]}")
+def test_forward(runner: HotPathRunner, shape: tuple[int, int, int, int]) -> None:
+    batch, length, positions, padding_step = shape
+    runner.start(f"embedding.forward.{batch}x{length}-padded")
+    module = _module(runner, positions)
+    ids = padded_batch(batch, length, padding_step).to(runner.device)
+    table = ready_table(positions + EMBEDDING_OFFSET, EMBEDDING_DIM, runner.device)
+    floor = floors.gather_floor(table, padded_positions(ids))
+    runner.measure(
+        _synchronised(runner, lambda: module(ids)),
+        keep=lambda output: output,
+        floor=Floor(floor.description, _synchronised(runner, floor.call)),
+    )
+
+
+def test_decode_step(runner: HotPathRunner) -> None:
+    runner.start(f"embedding.decode_step.1-token-past-0-to-{DECODE_STEP_PASTS - 1}")
     module = _module(runner)
-    ids = padded_batch()
-    runner.measure(lambda: module(ids), keep=lambda output: output)
+    token = torch.full((1, 1), TOKEN, device=runner.device)
+    pasts = iter(range(0))
+
+    def step() -> Tensor:
+        nonlocal pasts
+        past = next(pasts, None)
+        if past is None:
+            pasts = iter(range(DECODE_STEP_PASTS))
+            past = next(pasts)
+        output: Tensor = module(token, past)
+        return output
+
+    floor = floors.empty_calls_floor(token)
+    runner.measure(
+        _synchronised(runner, step),
+        keep=lambda output: output,
+        floor=Floor(floor.description, _synchronised(runner, floor.call)),
+    )
 
 
 def test_decode_loop(runner: HotPathRunner) -> None:
     runner.start(f"embedding.decode_loop.{DECODE_STEPS}-steps-past-table")
-    token = torch.full((BATCH_SIZE, 1), TOKEN)
+    token = torch.full((8, 1), TOKEN, device=runner.device)
     # The first step's position (padding_idx + 1 + past) is the first row past the initial table.
     first_past = TARGET_POSITIONS + EMBEDDING_OFFSET - PADDING_IDX - 1
     windows: list[tuple[float, float]] = []
@@ -112,8 +195,18 @@ def test_decode_loop(runner: HotPathRunner) -> None:
         windows.append((first_window, clock() - last_started))
         return outputs
 
-    runner.measure_rounds(lambda: _module(runner), decode, keep=lambda outputs: torch.cat(outputs, dim=1))
+    floor = floors.empty_calls_floor(token, DECODE_STEPS)
+    runner.measure_rounds(
+        lambda: _module(runner),
+        _synchronised_loop(runner, decode),
+        keep=lambda outputs: torch.cat(outputs, dim=1),
+        floor=Floor(floor.description, _synchronised(runner, floor.call)),
+    )
     runner.benchmark.extra_info["flatness"] = flatness(windows[1:])  # the first run is the untimed probe
+
+
+def _synchronised_loop(runner: HotPathRunner, loop: Callable[[Any], _Value]) -> Callable[[Any], _Value]:
+    return lambda module: _synchronised(runner, lambda: loop(module))()
 
 
 def flatness(windows: list[tuple[float, float]]) -> dict[str, Any]:
@@ -136,7 +229,7 @@ def flatness(windows: list[tuple[float, float]]) -> dict[str, Any]:
 
 def test_prefix_growth(runner: HotPathRunner) -> None:
     runner.start(f"embedding.prefix_growth.1-to-{PREFIX_STEPS}")
-    prefix = torch.full((1, PREFIX_STEPS), TOKEN)
+    prefix = torch.full((1, PREFIX_STEPS), TOKEN, device=runner.device)
 
     def grow(module: Any) -> Tensor:
         output = prefix
@@ -144,4 +237,11 @@ def test_prefix_growth(runner: HotPathRunner) -> None:
             output = module(prefix[:, :length])
         return output
 
-    runner.measure_rounds(lambda: _module(runner), grow, keep=lambda output: output)
+    table = ready_table(PREFIX_STEPS + PADDING_IDX + 1, EMBEDDING_DIM, runner.device)
+    floor = floors.gathers_floor(table, padded_positions(prefix))
+    runner.measure_rounds(
+        lambda: _module(runner),
+        _synchronised_loop(runner, grow),
+        keep=lambda output: output,
+        floor=Floor(floor.description, _synchronised(runner, floor.call)),
+    )

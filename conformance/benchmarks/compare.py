@@ -2,14 +2,20 @@
 
     s2t-conformance bench --impl reference --impl transformers [--report DIR] [--quick]
                           [--fail-on-regression] [--require-identical] [--select EXPR] [--threads N]
+                          [--device DEVICE]
 
 A is the first ``--impl``, B the second. Both run in the same process, each hot path of A right before
 the same hot path of B, so their ratio ``median(B) / median(A)`` (above 1: A faster) is meaningful
 even where absolute times are not. ``--report DIR`` writes ``bench.json`` (pytest-benchmark's JSON
 plus a ``comparisons`` section) and ``bench.md``; the Markdown table is also written to stdout.
 
+Every hot path is also timed interleaved with its floor (:mod:`conformance.benchmarks.floors`), so each
+implementation's time reads as a multiple of what the path cannot avoid.
+
 A ratio beyond a bound of :data:`REGRESSION_BOUNDS` / :data:`FLATNESS_BOUND` (both the ratio of medians
 and that of minimums) is measured a second time; it is a regression only if it is beyond the bound again.
+Only these bounds can fail a run (with ``--fail-on-regression``); the goals (:data:`FLOOR_GOALS`, the
+``goal`` of each bound) are informational.
 
 Exit status: 0, or 1 when a benchmark failed, ``--fail-on-regression`` finds a regression, or
 ``--require-identical`` finds outputs that differ; pytest's own status (2-5) when the session could
@@ -31,12 +37,15 @@ import pytest
 from conformance.benchmarks.comparison import (
     Bound,
     FlatnessBound,
+    FloorGoal,
     bound_summaries,
     build_comparisons,
     find_regressions,
+    floor_goal_summaries,
 )
 from conformance.benchmarks.recording import (
     BENCHMARKS_DIRECTORY,
+    DEVICE_KEY,
     RECORDER_KEY,
     SELECTION_KEY,
     Recorder,
@@ -63,6 +72,12 @@ FLATNESS_BOUND = FlatnessBound(2.0, "A's decoding loop: last window at most 2x t
 #: The goals (not slower = within the 10% of noise, B/A >= 0.9) are reported as met or not; only the
 #: bounds fail a run.
 
+#: Informational goals on each implementation's time as a multiple of its floor.
+FLOOR_GOALS: tuple[FloorGoal, ...] = (
+    FloorGoal("embedding.get_embedding.*", 1.3, "get_embedding at most 1.3x the bare sin/cos kernels"),
+    FloorGoal("embedding.forward.*", 1.5, "forward at most 1.5x a gather of the same rows"),
+)
+
 #: pytest-benchmark settings: ``--quick`` keeps a comparison of two implementations under ~90 s on 2 cores.
 QUICK_SETTINGS = {"min_rounds": 5, "max_time": 0.1, "warmup": "off"}
 FULL_SETTINGS = {"min_rounds": 7, "max_time": 0.5, "warmup": "on"}
@@ -82,14 +97,16 @@ class Outcome:
 class _Session:
     """The pytest plugin ``compare`` adds: the selection, the recorder, failures, a header line."""
 
-    def __init__(self, selection: Selection, recorder: Recorder) -> None:
+    def __init__(self, selection: Selection, recorder: Recorder, device: str) -> None:
         self.selection = selection
         self.recorder = recorder
+        self.device = device
         self.errors: list[str] = []
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.stash[SELECTION_KEY] = self.selection
         config.stash[RECORDER_KEY] = self.recorder
+        config.stash[DEVICE_KEY] = self.device
 
     def pytest_report_header(self) -> str:
         roles = zip("AB", self.selection.implementations.items(), strict=False)
@@ -111,6 +128,7 @@ class _Options:
     quick: bool
     threads: int
     impl_option: str | None
+    device: str = "cpu"
 
 
 @dataclass
@@ -119,6 +137,8 @@ class _SessionResult:
     benchmark_json: dict[str, Any]
     recorder: Recorder
     errors: list[str]
+    #: ``torch.get_num_threads()`` while the benchmarks ran.
+    threads_used: int | None = None
 
 
 def _run_session(selection: Selection, targets: list[str], options: _Options, *, keep_outputs: bool) -> _SessionResult:
@@ -126,7 +146,7 @@ def _run_session(selection: Selection, targets: list[str], options: _Options, *,
     import torch
 
     recorder = Recorder(keep_outputs=keep_outputs)
-    session = _Session(selection, recorder)
+    session = _Session(selection, recorder, options.device)
     settings = QUICK_SETTINGS if options.quick else FULL_SETTINGS
     previous_threads = torch.get_num_threads()
     with tempfile.TemporaryDirectory(prefix="s2t-bench-") as scratch:
@@ -135,7 +155,11 @@ def _run_session(selection: Selection, targets: list[str], options: _Options, *,
             *targets,
             "-q",
             *("-p", "no:cacheprovider", "-p", "no:xdist"),
+            # Plain asserts: the benchmarks need no rewriting, and rewriting warns about modules already imported.
+            "--assert=plain",
             "--benchmark-only",
+            # No pytest-benchmark tables nor its "Wrote benchmark data in" line (the JSON is a temporary file).
+            "--benchmark-quiet",
             f"--benchmark-json={json_path}",
             f"--benchmark-min-rounds={settings['min_rounds']}",
             f"--benchmark-max-time={settings['max_time']}",
@@ -145,12 +169,13 @@ def _run_session(selection: Selection, targets: list[str], options: _Options, *,
         ]
         if options.threads > 0:
             torch.set_num_threads(options.threads)
+        threads_used = torch.get_num_threads()
         try:
             exit_code = int(pytest.main(arguments, plugins=[session]))
         finally:
             torch.set_num_threads(previous_threads)
         benchmark_json = json.loads(json_path.read_text(encoding="utf-8")) if json_path.exists() else {}
-    return _SessionResult(exit_code, benchmark_json, recorder, session.errors)
+    return _SessionResult(exit_code, benchmark_json, recorder, session.errors, threads_used)
 
 
 def _identical(recorder: Recorder, labels: list[str]) -> dict[str, bool]:
@@ -215,16 +240,46 @@ def _recheck(
         item["confirmed"] = item["ratio"] is None or (item["hot_path"], item["pattern"]) in repeated
 
 
-def _settings(quick: bool, threads: int, benchmark_json: dict[str, Any]) -> dict[str, Any]:
-    machine = benchmark_json.get("machine_info", {})
+def _settings(options: _Options, result: _SessionResult) -> dict[str, Any]:
+    import torch
+
+    machine = result.benchmark_json.get("machine_info", {})
     cpu = machine.get("cpu", {})
-    settings = {"mode": "quick" if quick else "full", **(QUICK_SETTINGS if quick else FULL_SETTINGS)}
+    settings = {"mode": "quick" if options.quick else "full", **(QUICK_SETTINGS if options.quick else FULL_SETTINGS)}
     settings.update(
-        torch_threads=threads or "default",
+        torch_threads=result.threads_used if options.threads > 0 else f"default ({result.threads_used})",
+        device=_device_description(options.device),
+        torch=torch.__version__,
         machine=f"{cpu.get('brand_raw', machine.get('processor', '?'))}, {cpu.get('count', '?')} cores",
         python=machine.get("python_version", "?"),
     )
     return settings
+
+
+def _device_description(device: str) -> str:
+    import torch
+
+    if torch.device(device).type != "cuda":
+        return device
+    return f"{device} ({torch.cuda.get_device_name(torch.device(device))}, CUDA {torch.version.cuda})"
+
+
+def device_problem(device: str) -> str | None:
+    """Why the benchmarks cannot run on ``device`` (``None`` when they can): a clear message for the command line."""
+    import torch
+
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, ValueError) as error:
+        return f"--device {device!r} is not a torch device ({error}); use cpu or cuda"
+    if kind == "cpu":
+        return None
+    if kind != "cuda":
+        return f"--device {device!r}: only cpu and cuda are supported"
+    if not torch.cuda.is_available():
+        built = f"built with CUDA {torch.version.cuda}" if torch.version.cuda else "built without CUDA"
+        return f"--device {device!r}: CUDA is not available here (torch {torch.__version__}, {built}); use --device cpu"
+    return None
 
 
 def _find(comparisons: dict[str, Any]) -> list[dict[str, Any]]:
@@ -241,11 +296,12 @@ def run_comparison(
     fail_on_regression: bool = False,
     require_identical: bool = False,
     impl_option: str | None = None,
+    device: str = "cpu",
 ) -> Outcome:
     """Benchmark ``implementations`` (one or two) in one pytest session and build the comparison."""
     labels = unique_labels([implementation.name for implementation in implementations])
     selection = Selection(dict(zip(labels, implementations, strict=True)))
-    options = _Options(quick, threads, impl_option)
+    options = _Options(quick, threads, impl_option, device)
     targets = [str(BENCHMARKS_DIRECTORY), *(("-k", select) if select else ())]
     result = _run_session(selection, targets, options, keep_outputs=True)
     described = [
@@ -254,7 +310,7 @@ def run_comparison(
     ]
     identical = _identical(result.recorder, labels)
     comparisons = _comparisons(result, described, identical)
-    comparisons["settings"] = _settings(quick, threads, result.benchmark_json)
+    comparisons["settings"] = _settings(options, result)
     suspects = _find(comparisons)
     if suspects and result.exit_code == 0:
         _recheck(suspects, result, selection, described, options)
@@ -265,6 +321,7 @@ def run_comparison(
         "regressions": regressions,
         "not_confirmed": [item for item in suspects if not item.get("confirmed", True)],
     }
+    comparisons["floor_goals"] = floor_goal_summaries(comparisons, FLOOR_GOALS)
     mismatches = [hot_path for hot_path, same in identical.items() if not same]
     comparisons["identity_check"] = {
         "required": require_identical,
@@ -316,6 +373,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="torch threads during the run (default 1; 0: torch's default)",
     )
+    parser.add_argument(
+        "--device",
+        default="cpu",
+        metavar="DEVICE",
+        help="torch device of the embedding modules, inputs and floors (default cpu; cuda where available)",
+    )
     return parser
 
 
@@ -325,6 +388,10 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     if len(arguments.impl) > 2:
         parser.error(f"--impl given {len(arguments.impl)} times; give one implementation, or two to compare")
+    problem = device_problem(arguments.device)
+    if problem is not None:
+        sys.stderr.write(f"s2t-conformance bench: {problem}\n")
+        return 2
     try:
         implementations = [resolve(spec) for spec in arguments.impl]
     except ImplementationError as error:
@@ -339,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         fail_on_regression=arguments.fail_on_regression,
         require_identical=arguments.require_identical,
         impl_option=arguments.impl[0],
+        device=arguments.device,
     )
     sys.stdout.write("\n" + outcome.markdown)
     for path in outcome.written:

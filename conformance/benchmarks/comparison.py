@@ -43,6 +43,18 @@ class FlatnessBound:
     goal: float | None = None
 
 
+@dataclass(frozen=True)
+class FloorGoal:
+    """A goal on the hot paths matching ``pattern``: each implementation's time at most ``maximum`` x its floor.
+
+    Informational: reported as met or not met, never fails a run.
+    """
+
+    pattern: str
+    maximum: float
+    rule: str
+
+
 def speed_ratio(median_first: float | None, median_second: float | None) -> float | None:
     """``median_second / median_first`` (how many times faster the first is), ``None`` without both."""
     if median_first is None or median_second is None or median_first <= 0 or median_second <= 0:
@@ -101,6 +113,7 @@ def _result(
             "min_s": stats.get("min"),
             "rounds": stats.get("rounds"),
             "reason": None,
+            "floor": measured[key].get("extra_info", {}).get("floor"),
         }
     if key in not_supported:
         status, reason = NOT_SUPPORTED, not_supported[key]
@@ -108,7 +121,7 @@ def _result(
         status, reason = FAILED, failed[key]
     else:
         status, reason = MISSING, "not run"
-    return {"status": status, "median_s": None, "min_s": None, "rounds": None, "reason": reason}
+    return {"status": status, "median_s": None, "min_s": None, "rounds": None, "reason": reason, "floor": None}
 
 
 def _row_verdict(results: list[dict[str, Any]], labels: list[str], ratio: float | None) -> str:
@@ -118,6 +131,19 @@ def _row_verdict(results: list[dict[str, Any]], labels: list[str], ratio: float 
     if len(runs) == 1 and len(labels) == 2:
         return f"only {runs[0]} runs it"
     return "no ratio"
+
+
+def floor_multiple(result: Mapping[str, Any]) -> float | None:
+    """An implementation's time on a hot path as a multiple of its floor (interleaved median), if measured."""
+    floor = result.get("floor") or {}
+    multiple = floor.get("multiple")
+    return None if multiple is None else float(multiple)
+
+
+def _ratio_by_floors(results: list[dict[str, Any]]) -> float | None:
+    """``multiple(B) / multiple(A)``: B/A with each time taken relative to the same floor, timed next to it."""
+    first, second = (floor_multiple(result) for result in results)
+    return speed_ratio(first, second)
 
 
 def build_comparisons(
@@ -152,6 +178,7 @@ def build_comparisons(
             "faster": None if ratio is None else (labels[0] if ratio >= 1 else labels[1]),
             "verdict": _row_verdict(results, labels, ratio),
             "outputs_identical": identical.get(hot_path),
+            "ratio_by_floors": _ratio_by_floors(results) if pair else None,
         }
         flatness = {
             label: measured[(hot_path, label)]["extra_info"]["flatness"]
@@ -272,4 +299,30 @@ def bound_summaries(
             "goal_met": None if flatness is None or goal is None else flatness <= goal,
         }
     )
+    return summaries
+
+
+def floor_goal_summaries(comparisons: Mapping[str, Any], goals: Iterable[FloorGoal]) -> list[dict[str, Any]]:
+    """Per goal and implementation: the largest multiple of the floor among the matching hot paths, and met or not."""
+    labels = [implementation["label"] for implementation in comparisons["implementations"]]
+    summaries: list[dict[str, Any]] = []
+    for goal in goals:
+        worst: dict[str, float | None] = {}
+        for label in labels:
+            multiples = [
+                multiple
+                for row in comparisons["hot_paths"]
+                if fnmatch.fnmatchcase(row["hot_path"], goal.pattern)
+                and (multiple := floor_multiple(row["results"][label])) is not None
+            ]
+            worst[label] = max(multiples) if multiples else None
+        summaries.append(
+            {
+                "pattern": goal.pattern,
+                "goal": f"time <= {goal.maximum:g} x floor",
+                "rule": goal.rule,
+                "worst": worst,
+                "goal_met": {label: None if value is None else value <= goal.maximum for label, value in worst.items()},
+            }
+        )
     return summaries

@@ -15,7 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from conformance.benchmarks.recording import BENCHMARK_FILES, BENCHMARKS_DIRECTORY, RECORDER_KEY, SELECTION_KEY
+from conformance.benchmarks.recording import (
+    BENCHMARK_FILES,
+    BENCHMARKS_DIRECTORY,
+    DEVICE_KEY,
+    RECORDER_KEY,
+    SELECTION_KEY,
+)
 from conformance.benchmarks.runner import HotPathRunner
 from conformance.implementations import Implementation
 from conformance.plugin import implementation_of
@@ -80,6 +86,8 @@ def runner(benchmark: object, implementation: Implementation, request: pytest.Fi
         request.node.callspec.params["implementation"],
         rounds=int(config.getoption("benchmark_min_rounds", 5)),
         loop_budget_s=LOOP_BUDGET_FACTOR * float(config.getoption("benchmark_max_time", 1.0)),
+        floor_budget_s=float(config.getoption("benchmark_max_time", 1.0)),
+        device=config.stash.get(DEVICE_KEY, "cpu"),
         recorder=config.stash.get(RECORDER_KEY, None),
         node_id=request.node.nodeid,
         location=f"{request.node.path}::{request.node.name}",

@@ -45,6 +45,8 @@ BENCHMARKS_DIRECTORY = Path(__file__).resolve().parent
 BENCHMARK_FILES = "bench_*.py"
 SELECTION_KEY = pytest.StashKey[Selection]()
 RECORDER_KEY = pytest.StashKey[Recorder]()
+#: The torch device of the embedding benchmarks (``"cpu"`` when absent), as a string.
+DEVICE_KEY = pytest.StashKey[str]()
 
 
 def unique_labels(names: list[str]) -> list[str]:

@@ -4,6 +4,10 @@ The probe is one untimed call. If it raises, the implementation cannot run that 
 benchmark is skipped with ``not supported by LABEL: ExceptionType: message`` and the reason is
 recorded for the comparison report, instead of failing the session. The probe doubles as warm-up,
 and its output is what ``compare`` checks with ``torch.equal`` across implementations.
+
+A hot path given a :class:`~conformance.benchmarks.timing.Floor` is then timed a second time,
+interleaved with its floor (:func:`~conformance.benchmarks.timing.interleave`); the result goes into
+the benchmark's ``extra_info["floor"]``: the floor's median and the hot path's multiple of it.
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ from typing import Any, TypeVar
 import pytest
 
 from conformance.benchmarks.recording import Recorder
+from conformance.benchmarks.timing import Floor, interleave
 from conformance.implementations import Implementation
 
 _Value = TypeVar("_Value")
 _State = TypeVar("_State")
 _REASON_LENGTH = 300
+#: Rounds of a loop benchmark against its floor (each round runs the whole loop once more).
+LOOP_FLOOR_ROUNDS = 3
 
 
 def describe(error: BaseException) -> str:
@@ -41,6 +48,10 @@ class HotPathRunner:
     rounds: int
     #: Seconds the timed rounds of one loop benchmark may take (judged by the probe): fewer rounds, at least one.
     loop_budget_s: float = float("inf")
+    #: About how long the interleaved measurement against a floor takes (pytest-benchmark's max time).
+    floor_budget_s: float = 0.5
+    #: The torch device the modules, inputs and floors are put on (``s2t-conformance bench --device``).
+    device: str = "cpu"
     recorder: Recorder | None = None
     node_id: str = ""
     #: ``path::name`` of the test, a pytest argument that runs it again.
@@ -72,12 +83,22 @@ class HotPathRunner:
         if self.recorder is not None and self.recorder.keep_outputs and output is not None:
             self.recorder.outputs[(self.hot_path, self.label)] = output
 
-    def measure(self, target: Callable[[], _Value], *, keep: Callable[[_Value], Any] | None = None) -> None:
-        """Probe ``target()`` once, then let pytest-benchmark time it (calibrated rounds and iterations)."""
+    def measure(
+        self,
+        target: Callable[[], _Value],
+        *,
+        keep: Callable[[_Value], Any] | None = None,
+        floor: Floor | None = None,
+    ) -> None:
+        """Probe ``target()`` once, let pytest-benchmark time it, then time it interleaved with ``floor``."""
         result = self.guard(target)
         if keep is not None:
             self._keep(keep(result))
         self.benchmark(target)
+        if floor is not None:
+            self.benchmark.extra_info["floor"] = interleave(
+                target, floor, rounds=self.rounds, budget_s=self.floor_budget_s
+            )
 
     def measure_rounds(
         self,
@@ -85,11 +106,12 @@ class HotPathRunner:
         target: Callable[[_State], _Value],
         *,
         keep: Callable[[_Value], Any] | None = None,
+        floor: Floor | None = None,
     ) -> None:
         """Time ``target(setup())`` for :attr:`rounds` rounds, one call each, ``setup`` untimed and fresh per round.
 
         An implementation whose probe shows the rounds would exceed :attr:`loop_budget_s` (a loop that
-        is quadratic in the steps) gets fewer rounds, at least one.
+        is quadratic in the steps) gets fewer rounds, at least one, here and against ``floor``.
         """
         state = self.guard(setup)
         started = time.perf_counter()
@@ -102,3 +124,8 @@ class HotPathRunner:
             rounds = max(1, int(self.loop_budget_s // probe_seconds))
         self.benchmark.extra_info["rounds_limited_by_budget"] = rounds < self.rounds
         self.benchmark.pedantic(target, setup=lambda: ((setup(),), {}), rounds=rounds, iterations=1)
+        if floor is not None:  # at most LOOP_FLOOR_ROUNDS: a loop takes long, and each round runs it once more
+            floor_rounds = min(rounds, LOOP_FLOOR_ROUNDS)
+            self.benchmark.extra_info["floor"] = interleave(
+                target, floor, rounds=floor_rounds, budget_s=0.0, setup=setup
+            )

@@ -8,6 +8,7 @@ Nothing here imports an implementation or torch.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -51,6 +52,25 @@ BASE_ARGUMENTS: tuple[str, ...] = BASE_STORED_ARGUMENTS
 BASE_API_NAMES: tuple[str, ...] = ("to_dict", "from_dict", "to_json_string", "attribute_map", "model_type")
 
 
+#: Keyword names a library's base class gives a meaning of its own, so they are no "unknown" keywords there:
+#: transformers' ``PretrainedConfig`` turns ``id2label`` keys into ints, derives ``num_labels``, moves generation
+#: parameters (``num_beams``, ``top_k``, ...) to a ``GenerationConfig``, rewrites ``torch_dtype`` / ``dtype``,
+#: and has methods and properties of these names. Drawn unknown keywords avoid them.
+BASE_CLASS_SPECIAL_NAMES: tuple[str, ...] = (
+    "add_cross_attention", "architectures", "attn_implementation", "bad_words_ids", "begin_suppress_tokens",
+    "chunk_size_feed_forward", "cross_attention_hidden_size", "diversity_penalty", "do_sample", "dtype",
+    "early_stopping", "encoder_no_repeat_ngram_size", "exponential_decay_length_penalty", "finetuning_task",
+    "forced_bos_token_id", "forced_eos_token_id", "from_pretrained", "generation_config", "id2label",
+    "is_decoder", "label2id", "length_penalty", "max_length", "min_length", "name_or_path", "no_repeat_ngram_size",
+    "num_beam_groups", "num_beams", "num_labels", "num_return_sequences", "output_attentions",
+    "output_hidden_states", "output_scores", "prefix", "problem_type", "pruned_heads", "remove_invalid_values",
+    "repetition_penalty", "return_dict", "return_dict_in_generate", "save_pretrained", "sep_token_id",
+    "suppress_tokens", "task_specific_params", "temperature", "tf_legacy_loss", "tie_encoder_decoder",
+    "tie_word_embeddings", "tokenizer_class", "top_k", "top_p", "torch_dtype", "torchscript",
+    "transformers_version", "typical_p", "update", "use_bfloat16", "use_return_dict",
+)  # fmt: skip
+
+
 def conv_group(contract: ConfigContract) -> tuple[str, ...]:
     """The parameters that must agree in length: the conv lists plus the layer count where there is one."""
     count = CONV_LAYER_COUNT.get(contract.class_name)
@@ -58,7 +78,8 @@ def conv_group(contract: ConfigContract) -> tuple[str, ...]:
 
 
 def reserved_names(contract: ConfigContract) -> frozenset[str]:
-    """Every name with a meaning for ``contract``: parameters, aliases, derived attributes, class API."""
+    """Every name with a meaning for ``contract``: parameters, aliases, derived attributes, class API, and the names
+    base classes treat specially (:data:`BASE_CLASS_SPECIAL_NAMES`)."""
     return frozenset(
         (
             *contract.parameter_names,
@@ -67,6 +88,7 @@ def reserved_names(contract: ConfigContract) -> frozenset[str]:
             *DERIVED_ATTRIBUTES.get(contract.class_name, {}),
             *BASE_ARGUMENTS,
             *BASE_API_NAMES,
+            *BASE_CLASS_SPECIAL_NAMES,
         )
     )
 
@@ -106,6 +128,12 @@ def json_like(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: json_like(item) for key, item in value.items()}
     return value
+
+
+def json_normalised(value: Any) -> Any:
+    """``value`` as JSON reads it back: ``json.loads(json.dumps(value))`` (a tuple becomes a list, an int key a
+    string). INTERFACE.md section 4 compares configs after this normalisation."""
+    return json.loads(json.dumps(value))
 
 
 def same_value(observed: Any, expected: Any) -> bool:

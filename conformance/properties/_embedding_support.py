@@ -1,18 +1,25 @@
-"""Shared pieces of the embedding properties: the independent float64 formula and value comparisons.
+"""Shared pieces of the embedding properties: the independent float64 formula, calls into the module, preconditions.
 
 The formula is computed with numpy in float64 from INTERFACE.md's words alone (no torch, no code of
-any implementation).
+any implementation). Value comparisons live in ``_embedding_compare``.
+
+One defect, one failure: a property checks its own rule and needs other parts of the contract only
+as far as its rule does. Where it needs something another property owns (a method to call, a table
+to look at), it uses whatever the module offers (a table kept as a plain attribute is still a
+table), and raises :class:`~conformance.registry.PreconditionFailed` naming the owning property
+(reported as blocked) only when there is nothing to use.
 
 How ``forward`` is called (a deliberate choice): properties *about* the past length (positions,
 incremental decoding, growth by past, amortised growth, the state machine) pass it by the
-contract's keyword, ``forward(ids, past_key_values_length=n)``, so an implementation that names it
-otherwise fails them (and ``embedding.signature.methods``). Every other property calls
-``forward(ids)`` alone and makes the table grow with ids longer than the table, so that a renamed
-keyword does not hide what those properties check.
+contract's keyword, ``forward(ids, past_key_values_length=n)``; when ``forward`` has no parameter
+of that name (a renamed keyword, which ``embedding.signature.methods`` reports) they pass it as the
+second positional argument, so that the positions are still checked. Every other property calls
+``forward(ids)`` alone and makes the table grow with ids longer than the table.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -21,12 +28,16 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from conformance.contract import EMBEDDING_BUFFER_NAME, EMBEDDING_FREQUENCY_BASE
-from conformance.contract.embedding import PAST_LENGTH_KEYWORD, table_tolerance
-from conformance.registry import expect
+from conformance.contract import EMBEDDING_BUFFER_NAME, EMBEDDING_FREQUENCY_BASE, EMBEDDING_OFFSET
+from conformance.contract.embedding import PAST_LENGTH_KEYWORD
+from conformance.registry import PreconditionFailed, require
 from conformance.strategies.embedding import EmbeddingSize, PaddedBatch
 
 Array = NDArray[np.float64]
+
+#: The properties that own the preconditions other embedding properties need.
+BUFFER_PROPERTY = "embedding.buffer.registered"
+METHODS_PROPERTY = "embedding.signature.methods"
 
 
 def formula_rows(positions: Sequence[int] | NDArray[np.int64], embedding_dim: int) -> Array:
@@ -80,100 +91,74 @@ def as_float64(tensor: torch.Tensor) -> Array:
     return result
 
 
-def expect_close(
-    observed: torch.Tensor,
-    expected: Array,
-    *,
-    dtypes: str | tuple[str, ...],
-    max_position: int,
-    what: str,
-    context: str,
-) -> None:
-    """Every element of ``observed`` within the contract's tolerance of ``expected`` (worst element reported)."""
-    expect(
-        tuple(observed.shape) == expected.shape,
-        f"{what}: shape ({context})",
-        expected=expected.shape,
-        observed=tuple(observed.shape),
-    )
-    if observed.device.type != "meta":
-        expect_values_close(
-            as_float64(observed), expected, dtypes=dtypes, max_position=max_position, what=what, context=context
-        )
-
-
-def expect_values_close(
-    values: Array, expected: Array, *, dtypes: str | tuple[str, ...], max_position: int, what: str, context: str
-) -> None:
-    """``values`` (float64, same shape as ``expected``) within the contract's tolerance of ``expected``."""
-    if expected.size == 0:
-        return
-    rtol, atol = table_tolerance(dtypes, max_position)
-    excess = np.abs(values - expected) - (atol + rtol * np.abs(expected))
-    excess = np.where(np.isnan(values), np.inf, excess)
-    worst = np.unravel_index(int(np.argmax(excess)), excess.shape)
-    expect(
-        bool(excess[worst] <= 0),
-        f"{what} ({context}; dtype {dtypes}, rtol {rtol:.2g}, atol {atol:.2g}); worst element at index {worst}",
-        expected=float(expected[worst]),
-        observed=float(values[worst]),
-    )
-
-
-def expect_output_rows(
-    output: torch.Tensor,
-    batch: PaddedBatch,
-    past: int,
-    embedding_dim: int,
-    *,
-    padding: bool,
-    dtypes: str | tuple[str, ...],
-    what: str,
-) -> None:
-    """``forward``'s rows at the non-padding tokens (``padding=False``) or at the padding tokens (``padding=True``).
-
-    Non-padding tokens must hold the formula's row at their position; padding tokens the padding row,
-    which is all zeros (exactly, in any dtype).
-    """
-    context = f"ids={[list(row) for row in batch.ids]}, padding_idx={batch.padding_idx}, past_key_values_length={past}"
-    shape = (batch.batch_size, batch.seq_len, embedding_dim)
-    expect(
-        tuple(output.shape) == shape, f"{what}: output shape ({context})", expected=shape, observed=tuple(output.shape)
-    )
-    if output.device.type == "meta":
-        return
-    expected, max_position = expected_output(batch, past, embedding_dim)
-    is_padding = np.array(
-        [[position is None for position in row] for row in expected_positions(batch, past)], dtype=bool
-    ).reshape(batch.batch_size, batch.seq_len)
-    selected = is_padding if padding else ~is_padding
-    values = as_float64(output)[selected]
-    if padding:
-        nonzero = np.argwhere(values != 0)
-        first = tuple(int(index) for index in nonzero[0]) if len(nonzero) else None
-        expect(
-            first is None,
-            f"{what} ({context}); padding token {first[0] if first else None} is not the zero row",
-            expected=0.0,
-            observed=None if first is None else float(values[first]),
-        )
-        return
-    expect_values_close(
-        values, expected[selected], dtypes=dtypes, max_position=max_position, what=what, context=context
-    )
-
-
 def build(impl: Any, size: EmbeddingSize) -> Any:
     """A fresh module of the implementation under test."""
     return impl.embedding(size.num_positions, size.embedding_dim, size.padding_idx)
 
 
+def _add_note(error: BaseException, note: str) -> None:
+    """``error.add_note(note)`` (Python >= 3.11), or the same ``__notes__`` list by hand."""
+    if hasattr(error, "add_note"):
+        error.add_note(note)
+    else:  # pragma: no cover - Python 3.10
+        setattr(error, "__notes__", [*getattr(error, "__notes__", []), note])  # noqa: B010
+
+
+def _past_by_keyword(module: Any) -> bool:
+    """Whether ``module.forward`` takes the contract's past-length keyword (else it gets the past positionally).
+
+    Blocked by ``embedding.signature.methods`` when ``forward`` takes no second argument at all.
+    """
+    try:
+        parameters = list(inspect.signature(module.forward).parameters.values())
+    except (TypeError, ValueError):
+        return True  # not inspectable: try the contract's call
+    if any(p.name == PAST_LENGTH_KEYWORD or p.kind is p.VAR_KEYWORD for p in parameters):
+        return True
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)]
+    require(
+        len(positional) >= 2,
+        owner=METHODS_PROPERTY,
+        detail=f"forward{inspect.signature(module.forward)} takes no past length, by keyword or position",
+    )
+    return False
+
+
+def _largest_position(ids: torch.Tensor, padding_idx: Any, past: int) -> int:
+    """The largest position the contract's rule gives a token of ``ids`` (for messages only)."""
+    if ids.numel() == 0:
+        return -1
+    if isinstance(padding_idx, int):
+        counts = ids.ne(padding_idx).long().sum(dim=1)
+        return int(counts.max()) + past + padding_idx
+    return ids.shape[1] - 1 + past
+
+
 def run_forward(module: Any, ids: torch.Tensor, past: int | None = None) -> torch.Tensor:
-    """``module(ids)``, or ``module(ids, past_key_values_length=past)`` when a past length is given."""
-    if past is None:
-        result: torch.Tensor = module(ids)
-    else:
-        result = module(ids, **{PAST_LENGTH_KEYWORD: past})
+    """``module(ids)``, or ``module(ids, past_key_values_length=past)`` when a past length is given.
+
+    When ``forward`` raises, the exception gets a note: the largest position the call needs and the
+    rows the table had before it (a growth that ignores some of the positions shows at once).
+    """
+    rows = table_rows(module)
+    try:
+        if past is None:
+            result: torch.Tensor = module(ids)
+        elif _past_by_keyword(module):
+            result = module(ids, **{PAST_LENGTH_KEYWORD: past})
+        else:
+            result = module(ids, past)
+    except (IndexError, RuntimeError) as error:
+        if isinstance(error, RuntimeError) and "index" not in str(error).lower():
+            raise
+        needed = _largest_position(ids, getattr(module, "padding_idx", None), past or 0)
+        table = "an unknown number of" if rows is None else str(rows)
+        _add_note(
+            error,
+            f"forward(ids of shape {tuple(ids.shape)}, past length {past or 0}) needs rows up to position "
+            f"{needed} ({needed + 1} rows); the table had {table} rows before the call",
+        )
+        raise
     return result
 
 
@@ -186,17 +171,94 @@ def dtype_name(dtype: torch.dtype) -> str:
     return str(dtype).removeprefix("torch.")
 
 
-def weights_of(module: Any, context: str = "") -> torch.Tensor:
-    """The module's ``weights`` buffer (a failure, not an AttributeError, when there is none)."""
+def _table_or_none(module: Any) -> torch.Tensor | None:
+    """The module's table: the ``weights`` buffer, else a tensor attribute named ``weights``, else ``None``."""
     buffers = dict(module.named_buffers(recurse=False))
-    expect(
+    if EMBEDDING_BUFFER_NAME in buffers:
+        buffer: torch.Tensor = buffers[EMBEDDING_BUFFER_NAME]
+        return buffer
+    try:
+        table = getattr(module, EMBEDDING_BUFFER_NAME)
+    except AttributeError:
+        return None
+    return table if isinstance(table, torch.Tensor) else None
+
+
+def table_rows(module: Any) -> int | None:
+    """Rows of the module's table, ``None`` when there is no table to look at."""
+    table = _table_or_none(module)
+    return None if table is None or table.dim() == 0 else int(table.shape[0])
+
+
+def weights_of(module: Any, context: str = "") -> torch.Tensor:
+    """The module's table, registered as the ``weights`` buffer or not (a plain attribute is still its table).
+
+    Whether it is a registered buffer is ``embedding.buffer.registered``'s rule alone; a property that
+    needs the table and finds none is blocked by it.
+    """
+    table = _table_or_none(module)
+    if table is None:
+        buffers = sorted(name for name, _ in module.named_buffers(recurse=False))
+        raise PreconditionFailed(
+            BUFFER_PROPERTY, f"the module has no table named {EMBEDDING_BUFFER_NAME!r}{context} (buffers: {buffers})"
+        )
+    return table
+
+
+def require_registered(module: Any, context: str = "") -> torch.Tensor:
+    """The ``weights`` buffer, for a property whose rule presupposes that the table moves with the module.
+
+    Blocked by ``embedding.buffer.registered`` when the table is not a registered buffer.
+    """
+    buffers = dict(module.named_buffers(recurse=False))
+    require(
         EMBEDDING_BUFFER_NAME in buffers,
-        f"the module registers a buffer named {EMBEDDING_BUFFER_NAME!r}{context}",
-        expected=EMBEDDING_BUFFER_NAME,
-        observed=sorted(buffers),
+        owner=BUFFER_PROPERTY,
+        detail=f"no buffer named {EMBEDDING_BUFFER_NAME!r}{context} (buffers: {sorted(buffers)})",
     )
-    weights: torch.Tensor = buffers[EMBEDDING_BUFFER_NAME]
-    return weights
+    buffer: torch.Tensor = buffers[EMBEDDING_BUFFER_NAME]
+    return buffer
+
+
+def require_method(owner_class: Any, method: str) -> None:
+    """Blocked by ``embedding.signature.methods`` unless ``owner_class.method`` is callable."""
+    require(
+        callable(getattr(owner_class, method, None)),
+        owner=METHODS_PROPERTY,
+        detail=f"{getattr(owner_class, '__name__', owner_class)} has no callable {method}",
+    )
+
+
+def make_weights(module: Any, num_embeddings: int, embedding_dim: int, padding_idx: int | None) -> None:
+    """``module.make_weights(...)``; blocked by ``embedding.signature.methods`` when there is no such method."""
+    require_method(module, "make_weights")
+    module.make_weights(num_embeddings, embedding_dim, padding_idx)
+
+
+def require_get_embedding(impl: Any) -> None:
+    """Blocked by ``embedding.signature.methods`` unless ``get_embedding`` can be called on the class.
+
+    A static method or a class method can be; anything else (missing, an instance method) is that
+    property's failure.
+    """
+    static = inspect.getattr_static(impl.embedding, "get_embedding", None)
+    require(
+        isinstance(static, staticmethod | classmethod),
+        owner=METHODS_PROPERTY,
+        detail=f"get_embedding cannot be called on the class (found {type(static).__name__})",
+    )
+
+
+def get_embedding(impl: Any, num_embeddings: int, embedding_dim: int, padding_idx: int | None) -> torch.Tensor:
+    """``get_embedding`` called on the class; blocked by ``embedding.signature.methods`` when it cannot be."""
+    require_get_embedding(impl)
+    table: torch.Tensor = impl.embedding.get_embedding(num_embeddings, embedding_dim, padding_idx)
+    return table
+
+
+def construction_rows(size: EmbeddingSize) -> int:
+    """Rows of the table at construction by the contract (``num_positions + 2``)."""
+    return size.num_positions + EMBEDDING_OFFSET
 
 
 def unpadded_batch(padding_idx: int | None, length: int, batch_size: int = 1) -> PaddedBatch:
@@ -205,21 +267,15 @@ def unpadded_batch(padding_idx: int | None, length: int, batch_size: int = 1) ->
     return PaddedBatch(tuple((token,) * length for _ in range(batch_size)), padding_idx, ("none",) * batch_size)
 
 
-def growing_batch(module: Any, padding_idx: int | None) -> PaddedBatch:
-    """An unpadded row longer than the module's table, so that ``forward(ids)`` (no past) must grow it."""
-    return unpadded_batch(padding_idx, weights_of(module).shape[0] + 3)
+def growing_batch(module: Any, padding_idx: int | None, fallback_rows: int = 0) -> PaddedBatch:
+    """An unpadded row longer than the module's table, so that ``forward(ids)`` (no past) must grow it.
 
-
-def check_forward_rows(impl: Any, size: EmbeddingSize, batch: PaddedBatch, past: int, what: str) -> None:
-    """Build a module of ``size``, run ``forward(batch, past)`` and expect the formula's rows at non-padding tokens."""
-    module = build(impl, size)
-    output = run_forward(module, batch.tensor(), past)
-    expect_output_rows(
-        output,
-        batch,
-        past,
-        size.embedding_dim,
-        padding=False,
-        dtypes=dtype_name(weights_of(module).dtype),
-        what=what,
-    )
+    The table's rows are read from the table (a plain attribute will do); without a table, from
+    ``fallback_rows`` (the rows the caller knows the table has); blocked when neither is known.
+    """
+    rows = table_rows(module)
+    if rows is None:
+        if fallback_rows <= 0:
+            weights_of(module)  # raises PreconditionFailed: no table to measure
+        rows = fallback_rows
+    return unpadded_batch(padding_idx, rows + 3)

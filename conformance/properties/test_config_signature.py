@@ -9,6 +9,7 @@ from conformance.contract import BASE_CONFIG_NAME, SPEECH2TEXT, SPEECH2TEXT_CONF
 from conformance.contract import ConfigContract as Contract
 from conformance.contract.config_rules import json_like, same_value
 from conformance.implementations import Implementation
+from conformance.properties._diff import sequence_diff
 from conformance.registry import conformance_property, expect, expect_equal
 
 
@@ -41,7 +42,18 @@ def check_parameters(config_class: Any, contract: Contract) -> None:
     expected.append(("kwargs", inspect.Parameter.VAR_KEYWORD.description))
     # The name of the **kwargs parameter is free; everything else is compared as written in the contract.
     observed = [("kwargs", kind) if kind == expected[-1][1] else (name, kind) for name, kind in observed]
-    expect_equal(observed, expected, f"constructor parameters of {contract.class_name} (name, kind), in order")
+    names = sequence_diff([name for name, _ in observed], [name for name, _ in expected])
+    wanted = dict(expected)
+    other = [(name, kind) for name, kind in observed if name in wanted and wanted[name] != kind]
+    kinds = {kind: [name for name, k in other if k == kind] for kind in dict.fromkeys(kind for _, kind in other)}
+    kinds_text = ", ".join(f"{len(names)} {kind} (e.g. {names[:3]})" for kind, names in kinds.items())
+    expect(
+        observed == expected,
+        f"constructor parameters of {contract.class_name} (name, kind), in order",
+        expected=expected,
+        observed=observed,
+        diagnosis="; ".join(part for part in (names, f"of another kind: {kinds_text}" if kinds else "") if part),
+    )
 
 
 def check_defaults(config_class: Any, contract: Contract) -> None:

@@ -8,18 +8,23 @@ import io
 from typing import Any
 
 import torch
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from conformance.contract import EMBEDDING, EMBEDDING_BUFFER_NAME
 from conformance.contract.embedding import EMBEDDING_BASE_CLASS, EMBEDDING_METHODS, EMBEDDING_STATIC_METHODS
 from conformance.implementations import Implementation
+from conformance.properties._diff import sequence_diff
+from conformance.properties._embedding_compare import expect_close
 from conformance.properties._embedding_support import (
     build,
+    construction_rows,
     dtype_name,
-    expect_close,
     formula_table,
+    get_embedding,
     growing_batch,
+    make_weights,
+    require_registered,
     run_forward,
     torch_dtype,
     weights_of,
@@ -30,6 +35,9 @@ from conformance.strategies.embedding import EmbeddingSize, device_names, dtype_
 
 @conformance_property("embedding.init.rows", level="required", needs=EMBEDDING)
 @given(size=embedding_sizes())
+@example(size=EmbeddingSize(0, 4, 0))  # the smallest module
+@example(size=EmbeddingSize(0, 5, 1))  # odd width
+@example(size=EmbeddingSize(64, 64, 3))  # the largest drawn
 def test_init_rows(impl: Implementation, size: EmbeddingSize) -> None:
     """At construction the table has `num_positions + 2` rows of `embedding_dim` columns, the formula's values."""
     weights = weights_of(build(impl, size))
@@ -59,8 +67,16 @@ def test_buffer_registered(impl: Implementation, data: tuple[EmbeddingSize, int]
     module = build(impl, size)
     for moment in ("construction", f"make_weights({rows}, ...)"):
         if moment != "construction":
-            module.make_weights(rows, size.embedding_dim, size.padding_idx)
-        buffer = weights_of(module, f" after {moment} ({size})")
+            make_weights(module, rows, size.embedding_dim, size.padding_idx)
+        buffers = dict(module.named_buffers(recurse=False))
+        expect(
+            EMBEDDING_BUFFER_NAME in buffers,
+            f"the module registers a buffer named {EMBEDDING_BUFFER_NAME!r} after {moment} ({size})",
+            expected=EMBEDDING_BUFFER_NAME,
+            observed=f"buffers {sorted(buffers)}; module.{EMBEDDING_BUFFER_NAME} is a "
+            f"{type(getattr(module, EMBEDDING_BUFFER_NAME, None)).__name__}",
+        )
+        buffer = buffers[EMBEDDING_BUFFER_NAME]
         expect(
             getattr(module, EMBEDDING_BUFFER_NAME) is buffer,
             f"module.{EMBEDDING_BUFFER_NAME} is the registered buffer after {moment}",
@@ -75,7 +91,7 @@ def test_buffer_non_persistent(impl: Implementation, data: tuple[EmbeddingSize, 
     """`weights` is absent from `state_dict()`, and a saved state loads strictly into a module of another size."""
     size, rows = data
     module = build(impl, size)
-    module.make_weights(rows, size.embedding_dim, size.padding_idx)
+    make_weights(module, rows, size.embedding_dim, size.padding_idx)
     container = torch.nn.Sequential(module)
     for owner, prefix in ((module, ""), (container, "0.")):
         keys = sorted(owner.state_dict())
@@ -99,11 +115,13 @@ def test_buffer_non_persistent(impl: Implementation, data: tuple[EmbeddingSize, 
 
 @conformance_property("embedding.make-weights.size", level="required", needs=EMBEDDING)
 @given(data=_sizes_and_rows())
+@example(data=(EmbeddingSize(0, 4, 0), 1))  # one row: the padding row only
+@example(data=(EmbeddingSize(32, 64, 3), 300))  # the largest drawn
 def test_make_weights_size(impl: Implementation, data: tuple[EmbeddingSize, int]) -> None:
     """`make_weights(num_embeddings, embedding_dim, padding_idx)` builds exactly `num_embeddings` formula rows."""
     size, rows = data
     module = build(impl, size)
-    module.make_weights(rows, size.embedding_dim, size.padding_idx)
+    make_weights(module, rows, size.embedding_dim, size.padding_idx)
     weights = weights_of(module)
     context = f"{size}, make_weights({rows}, {size.embedding_dim}, {size.padding_idx})"
     expect_equal(tuple(weights.shape), (rows, size.embedding_dim), f"table shape ({context})")
@@ -125,7 +143,9 @@ def test_make_weights_keeps_dtype_device(
     """When a `weights` buffer exists, `make_weights` builds the new table in its dtype and on its device."""
     size, rows = data
     module = build(impl, size).to(device=device, dtype=torch_dtype(dtype))
-    module.make_weights(rows, size.embedding_dim, size.padding_idx)
+    # The rule is about a buffer that moved with the module: a table kept otherwise blocks it.
+    require_registered(module, f" after construction and .to({device}, {dtype})")
+    make_weights(module, rows, size.embedding_dim, size.padding_idx)
     weights = weights_of(module)
     context = f"{size} moved to {device}/{dtype}, then make_weights({rows}, ...)"
     expect_equal(dtype_name(weights.dtype), dtype, f"table dtype ({context})")
@@ -152,16 +172,16 @@ def test_buffer_normal_tensor(impl: Implementation, size: EmbeddingSize) -> None
     An inference tensor as the table would make any later in-place update or autograd use of it fail outside
     inference mode. Checked for the module in the default dtype and cast to float64 (whose growth casts the table).
     """
-    table = impl.embedding.get_embedding(size.rows, size.embedding_dim, size.padding_idx)
+    table = get_embedding(impl, size.rows, size.embedding_dim, size.padding_idx)
     moments: list[tuple[str, torch.Tensor]] = [(f"get_embedding({size.rows}, ...)", table)]
     for dtype in dict.fromkeys((torch.get_default_dtype(), _CAST_DTYPE)):
         module = build(impl, size).to(dtype=dtype)
         moments.append((f"the {dtype} buffer after construction", weights_of(module)))
-        run_forward(module, growing_batch(module, size.padding_idx).tensor())
+        run_forward(module, growing_batch(module, size.padding_idx, construction_rows(size)).tensor())
         moments.append((f"the {dtype} buffer after a forward that grew it", weights_of(module)))
         module = build(impl, size).to(dtype=dtype)
         with torch.inference_mode():
-            run_forward(module, growing_batch(module, size.padding_idx).tensor())
+            run_forward(module, growing_batch(module, size.padding_idx, construction_rows(size)).tensor())
         moments.append((f"the {dtype} buffer after a forward that grew it inside inference_mode()", weights_of(module)))
     inference = [moment for moment, tensor in moments if tensor.is_inference()]
     expect(not inference, f"normal tensors, not inference tensors ({size})", expected=[], observed=inference)
@@ -178,7 +198,16 @@ def _signature_problems(cls: type, method: str, expected: tuple[tuple[str, Any],
         if parameter.name != "self" and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
     ]
     observed = tuple((parameter.name, parameter.default) for parameter in parameters[: len(expected)])
-    problems = [] if observed == expected else [f"{method}{observed} != {method}{expected}"]
+    problems = []
+    if observed != expected:
+        names = sequence_diff([name for name, _ in observed], [name for name, _ in expected])
+        defaults = [
+            f"{name}={default!r} (contract: {dict(expected)[name]!r})"
+            for name, default in observed
+            if name in dict(expected) and dict(expected)[name] != default
+        ]
+        detail = "; ".join(part for part in (names, f"other defaults: {defaults}" if defaults else "") if part)
+        problems.append(f"{method}{observed} != {method}{expected}: {detail or 'other order'}")
     extra = [parameter.name for parameter in parameters[len(expected) :] if parameter.default is parameter.empty]
     return problems + ([f"{method}: extra parameters without defaults {extra}"] if extra else [])
 

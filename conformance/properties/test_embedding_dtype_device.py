@@ -7,10 +7,11 @@ from hypothesis import strategies as st
 
 from conformance.contract import EMBEDDING
 from conformance.implementations import Implementation
+from conformance.properties._embedding_compare import expect_output_rows
 from conformance.properties._embedding_support import (
     build,
+    construction_rows,
     dtype_name,
-    expect_output_rows,
     growing_batch,
     run_forward,
     torch_dtype,
@@ -40,7 +41,8 @@ def test_forward_dtype_device(
     """After `module.to(device, dtype)`, outputs (also after a growth) have that dtype and device, and formula rows."""
     size, batch = inputs
     module = build(impl, size).to(device=device, dtype=torch_dtype(dtype))
-    for moment, ids in (("before", batch), ("growing", growing_batch(module, size.padding_idx)), ("after", batch)):
+    growing = growing_batch(module, size.padding_idx, construction_rows(size))
+    for moment, ids in (("before", batch), ("growing", growing), ("after", batch)):
         context = f"{size} on {device} in {dtype}, {moment} a growth, {ids.seq_len} ids"
         output = run_forward(module, ids.tensor(device))
         expect_equal(dtype_name(output.dtype), dtype, f"output dtype ({context})")

@@ -12,20 +12,20 @@ from hypothesis import strategies as st
 
 from conformance.contract import EMBEDDING
 from conformance.implementations import Implementation
+from conformance.properties._embedding_compare import check_forward_rows, expect_output_rows, expect_values_close
 from conformance.properties._embedding_support import (
     as_float64,
     build,
-    check_forward_rows,
     dtype_name,
-    expect_output_rows,
-    expect_values_close,
     expected_positions,
+    require_method,
     run_forward,
 )
 from conformance.registry import conformance_property, expect, expect_equal
 from conformance.strategies.embedding import (
     EmbeddingSize,
     PaddedBatch,
+    edge_examples,
     embedding_sizes,
     padded_id_batches,
     past_lengths,
@@ -46,6 +46,7 @@ def _module_inputs(
 
 @conformance_property("embedding.forward.shape", level="required", needs=EMBEDDING)
 @given(inputs=_module_inputs())
+@edge_examples(max_positions=32, max_past=3000)
 def test_forward_shape(impl: Implementation, inputs: tuple[EmbeddingSize, PaddedBatch, int]) -> None:
     """`forward(input_ids)` returns shape `(batch, seq_len, embedding_dim)`."""
     size, batch, _ = inputs
@@ -58,7 +59,7 @@ def test_forward_shape(impl: Implementation, inputs: tuple[EmbeddingSize, Padded
 
 
 @conformance_property("embedding.forward.positions", level="required", needs=EMBEDDING)
-@given(inputs=_module_inputs())
+@given(inputs=_module_inputs())  # edges: embedding.forward.growth checks the same rows on edge_inputs
 def test_forward_positions(impl: Implementation, inputs: tuple[EmbeddingSize, PaddedBatch, int]) -> None:
     """A non-padding token gets the formula's row at (its count of non-padding tokens so far + past + padding_idx)."""
     size, batch, past = inputs
@@ -67,6 +68,7 @@ def test_forward_positions(impl: Implementation, inputs: tuple[EmbeddingSize, Pa
 
 @conformance_property("embedding.forward.padding-tokens", level="required", needs=EMBEDDING)
 @given(inputs=_module_inputs(patterns=_PADDED))
+@edge_examples(max_positions=32, max_past=3000)
 def test_forward_padding_tokens(impl: Implementation, inputs: tuple[EmbeddingSize, PaddedBatch, int]) -> None:
     """Padding tokens get the `padding_idx` row, which is all zeros."""
     size, batch, _ = inputs
@@ -137,6 +139,7 @@ def test_create_position_ids_values(impl: Implementation, inputs: tuple[Embeddin
     if size.padding_idx is None:
         return
     module = build(impl, size)
+    require_method(module, "create_position_ids_from_input_ids")
     ids = batch.tensor()
     context = f"position ids of {[list(row) for row in batch.ids]} ({size})"
     for past_length, call, observed in (

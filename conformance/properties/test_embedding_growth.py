@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from conformance.contract import EMBEDDING
 from conformance.implementations import Implementation
+from conformance.properties._embedding_compare import check_forward_rows, expect_output_rows
 from conformance.properties._embedding_support import (
     build,
-    check_forward_rows,
-    expect_output_rows,
+    construction_rows,
     growing_batch,
     run_forward,
     torch_dtype,
@@ -27,6 +27,7 @@ from conformance.strategies.embedding import (
     EmbeddingSize,
     PaddedBatch,
     dtype_names,
+    edge_examples,
     embedding_sizes,
     padded_id_batches,
     past_lengths,
@@ -47,6 +48,7 @@ def _growing_inputs(draw: st.DrawFn, max_seq: int = 40) -> tuple[EmbeddingSize, 
 
 @conformance_property("embedding.forward.growth", level="required", needs=EMBEDDING)
 @given(inputs=_growing_inputs())
+@edge_examples(max_positions=8, max_dim=16, max_seq=40)
 def test_forward_growth(impl: Implementation, inputs: tuple[EmbeddingSize, PaddedBatch, int]) -> None:
     """Positions however far past the table (by length or by `past_key_values_length`) get the formula's rows."""
     size, batch, past = inputs
@@ -80,7 +82,7 @@ def test_growth_keeps_earlier_outputs(
         for ids in same_shape:
             output = run_forward(module, ids.tensor())
             kept.append((f"output of ids {[list(row) for row in ids.ids]} at step {step}", output, output.clone()))
-        longer = growing_batch(module, size.padding_idx)
+        longer = growing_batch(module, size.padding_idx, construction_rows(size))
         grown = run_forward(module, longer.tensor())
         kept.append((f"output of {longer.seq_len} ids (a growth) at step {step}", grown, grown.clone()))
     for what, tensor, saved in kept:
@@ -99,7 +101,8 @@ def test_forward_detached(impl: Implementation, inputs: tuple[EmbeddingSize, Pad
     size, batch = inputs
     module = build(impl, size)
     with torch.enable_grad():
-        for moment, ids in (("before", batch), ("growing", growing_batch(module, size.padding_idx)), ("after", batch)):
+        growing = growing_batch(module, size.padding_idx, construction_rows(size))
+        for moment, ids in (("before", batch), ("growing", growing), ("after", batch)):
             output = run_forward(module, ids.tensor())
             expect(
                 not output.requires_grad and output.grad_fn is None,
@@ -123,7 +126,7 @@ def test_forward_no_grad_modes(impl: Implementation, inputs: tuple[EmbeddingSize
     for mode_name, mode in _MODES:
         module = build(impl, size).to(torch_dtype(dtype))
         for where in (f"inside {mode_name}", f"after {mode_name}"):
-            for ids in (batch, growing_batch(module, size.padding_idx)):
+            for ids in (batch, growing_batch(module, size.padding_idx, construction_rows(size))):
                 if where.startswith("inside"):
                     with mode():
                         output = run_forward(module, ids.tensor())

@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 
 from conformance.contract import EMBEDDING, EMBEDDING_FREQUENCY_BASE, EMBEDDING_MIN_DIM
 from conformance.implementations import Implementation
-from conformance.properties._embedding_support import dtype_name, expect_close, formula_table, weights_of
+from conformance.properties._embedding_compare import expect_close
+from conformance.properties._embedding_support import (
+    dtype_name,
+    formula_table,
+    get_embedding,
+    require_get_embedding,
+    run_forward,
+    unpadded_batch,
+)
 from conformance.registry import conformance_property, expect, expect_equal
 from conformance.strategies.embedding import embedding_dims, padding_indices, table_row_counts
 
@@ -30,7 +38,7 @@ def test_get_embedding_values(impl: Implementation, rows: int, dim: int, padding
     Tolerance: float32 rounding plus the float32 angle error, which grows with the position (see
     ``conformance.contract.embedding.table_tolerance``).
     """
-    table = impl.embedding.get_embedding(rows, dim, padding_idx)
+    table = get_embedding(impl, rows, dim, padding_idx)
     expect_close(
         table,
         formula_table(rows, dim, padding_idx),
@@ -45,7 +53,7 @@ def test_get_embedding_values(impl: Implementation, rows: int, dim: int, padding
 @given(rows=table_row_counts(min_value=_MIN_ROWS, max_value=512), dim=embedding_dims(), padding_idx=padding_indices())
 def test_get_embedding_shape(impl: Implementation, rows: int, dim: int, padding_idx: int) -> None:
     """`get_embedding(num_embeddings, embedding_dim, padding_idx)` has shape `(num_embeddings, embedding_dim)`."""
-    table = impl.embedding.get_embedding(rows, dim, padding_idx)
+    table = get_embedding(impl, rows, dim, padding_idx)
     expect_equal(tuple(table.shape), (rows, dim), f"shape of get_embedding({rows}, {dim}, {padding_idx})")
 
 
@@ -56,7 +64,7 @@ def test_get_embedding_default_dtype(impl: Implementation) -> None:
     try:
         for default in _DEFAULT_DTYPES:
             torch.set_default_dtype(default)
-            table = impl.embedding.get_embedding(40, 9, 1)
+            table = get_embedding(impl, 40, 9, 1)
             expect_equal(table.dtype, default, f"dtype of get_embedding(40, 9, 1) with default dtype {default}")
             expect_close(
                 table,
@@ -66,9 +74,10 @@ def test_get_embedding_default_dtype(impl: Implementation) -> None:
                 what="get_embedding values in the default dtype",
                 context=f"default dtype {default}",
             )
-            module_table = weights_of(impl.embedding(6, 9, 1))
+            # The table built at construction, seen through forward (its buffer is another property's rule).
+            output = run_forward(impl.embedding(6, 9, 1), unpadded_batch(1, 3).tensor())
             expect_equal(
-                module_table.dtype, default, f"dtype of the table built at construction with default {default}"
+                output.dtype, default, f"dtype of forward's rows from the table built at construction ({default})"
             )
     finally:
         torch.set_default_dtype(previous)
@@ -97,7 +106,7 @@ def test_get_embedding_float32_bit_identical(
     previous = torch.get_default_dtype()
     try:
         torch.set_default_dtype(torch.float32)
-        table = impl.embedding.get_embedding(rows, dim, padding_idx)
+        table = get_embedding(impl, rows, dim, padding_idx)
     finally:
         torch.set_default_dtype(previous)
     expected = _fairseq_float32_table(rows, dim, padding_idx)
@@ -116,6 +125,7 @@ def test_get_embedding_float32_bit_identical(
 @given(dim=st.integers(min_value=0, max_value=EMBEDDING_MIN_DIM - 1))
 def test_get_embedding_small_dim_raises(impl: Implementation, dim: int) -> None:
     """`embedding_dim` below the smallest width the formula is defined for raises `ValueError`."""
+    require_get_embedding(impl)
     _expect_value_error(f"get_embedding(8, {dim})", impl.embedding.get_embedding, 8, dim, None)
     _expect_value_error(f"{EMBEDDING}(8, {dim}, 1)", impl.embedding, 8, dim, 1)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from conformance.contract import EMBEDDING
+from conformance.contract import EMBEDDING, EMBEDDING_OFFSET
 from conformance.implementations import Implementation
-from conformance.properties._embedding_support import Array, as_float64, run_forward, weights_of
+from conformance.properties._embedding_support import Array, as_float64, run_forward
 from conformance.registry import conformance_property, expect
 
 #: (num_positions, embedding_dim, padding_idx, vocabulary) of the models trained.
@@ -45,7 +45,8 @@ def test_training_step(impl: Implementation) -> None:
         tokens = torch.nn.Embedding(vocabulary, dim)
         scale = torch.nn.Parameter(torch.tensor(0.5))
         optimizer = torch.optim.SGD([*tokens.parameters(), scale, *module.parameters()], lr=_LEARNING_RATE)
-        for length in (5, weights_of(module).shape[0] + 3):  # the second step's ids are longer than the table
+        # The second step's ids are longer than the table built at construction (num_positions + 2 rows).
+        for length in (5, num_positions + EMBEDDING_OFFSET + 3):
             ids = torch.randint(0, vocabulary, (2, length), generator=generator)
             ids[ids == padding_idx] = padding_idx + 1
             ids[1, length - 2 :] = padding_idx  # right padding in the second row

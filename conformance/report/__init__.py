@@ -17,15 +17,31 @@ a renamed or removed key bumps the version)::
                       pytest_args: [str], started: ISO 8601 UTC, duration: seconds, exit_status: int}
     summary          {total, passed, failed, error, xfailed, xpassed, skipped, not-provided, deselected: int,
                       ok: bool (no failed, error or xpassed: the run's exit status is 0)}
+    causes           [ the failures grouped by root cause (conformance.report.causes), most properties first:
+        key (stable within the report), summary (one line), exception_type, origin ({file, line, function,
+        source} or null), blocked_by (the owning property, for a cause made of blocked properties only,
+        else null), property_ids: [id], statuses: [the distinct statuses of those properties] ]
+                     only failed, failed-differently, blocked, error, crashed and timed-out properties have a
+                     cause; a blocked property joins the cause of the property that owns its precondition
     properties       [ one object per registered property, sorted by id:
         id, level, rule (the first sentence of its docstring), needs: [class], uses_hypothesis: bool,
         status: one of STATUSES (see conformance.report.results.STATUSES for their meaning),
         duration: seconds,
-        reason: why it was skipped / xfailed / not provided, or null,
-        failure: null or {exception_type, message, what, expected, observed (what/expected/observed are
-                 set when the property raised ConformanceFailure), counterexample (Hypothesis'
-                 "Failing test case" text), reproduce_failure: {version, blob} or null (the argument of
-                 Hypothesis' @reproduce_failure), seed: int or null, traceback (trimmed)},
+        reason: why it was skipped / xfailed / not provided / blocked ("blocked by OWNER: detail") /
+                failed differently ("failed differently than declared: expected ..., got ..."), or null,
+        failure: null or {exception_type, message, what, expected, observed, diagnosis (what/expected/
+                 observed/diagnosis are set when the property raised ConformanceFailure), blocked_by (the
+                 owning property when the property raised PreconditionFailed only, else null),
+                 origin: {file, line, function, source} or null (the innermost traceback frame in the
+                 implementation's own files: where it raised, or called the library that did; null for a
+                 failed check, a blocked property, or an exception raised outside the implementation),
+                 counterexample (Hypothesis' "Failing test case" text), arguments: {name: repr} or null
+                 (the failing call's arguments by name, without impl, plus "Draw N (label)" values),
+                 reproduce_failure: {version, blob} or null (the argument of Hypothesis'
+                 @reproduce_failure), seed: int or null, traceback (trimmed), errors: null or, when
+                 Hypothesis found several distinct failures, [{exception_type, message, what, blocked_by,
+                 origin}] one per failure, cause: the key of its (main error's) entry in causes (failing
+                 statuses only)},
         reproduce: {shell: "pytest --pyargs conformance --impl X --property ID --hypothesis-profile P",
                     python: "from conformance.runner import run_property\\nrun_property(...)"} ]
 

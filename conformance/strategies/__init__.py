@@ -16,11 +16,17 @@ Configurations (:mod:`conformance.strategies.config`) — each draws keyword arg
 - ``parameter_values(contract, name)``: realistic values of one parameter.
 - ``base_arguments()``: token ids, ``decoder_start_token_id`` and ``is_encoder_decoder``.
 - ``unknown_keywords(contract)``, ``unknown_keyword_names(contract)``, ``json_values()``: keyword
-  arguments the class does not know (names start with ``UNKNOWN_KEYWORD_PREFIX``).
+  arguments the class does not know: any identifier the contract leaves free (upper case, digits,
+  underscores, non-ASCII letters; ``is_free_identifier``), never a name of the contract or one a base
+  class treats specially; ``EDGE_UNKNOWN_KEYWORDS`` for explicit examples.
+- ``boundary_kwargs(contract)`` / ``boundary_examples(contract)``: every number at zero, at the top of
+  its drawn range and at its default, as ``@example`` s (edges met in every run, not by chance);
+  ``int_key_examples()``: integer ``id2label`` keys for the JSON properties.
 - ``list_arguments(contract)``: every list parameter (conv group valid), each a tuple or a list.
 - ``sequence_types()``, ``integer_lists(name)``: ``tuple`` or ``list``, and lists of realistic integers.
 
-Embedding (:mod:`conformance.strategies.embedding`): see that module; every public strategy of both
+Embedding (:mod:`conformance.strategies.embedding`): see that module (``edge_inputs`` / ``edge_examples``
+give its edges as ``@example`` s); every public strategy of both
 modules is listed, with the first line of its documentation, at the end of this docstring.
 """
 

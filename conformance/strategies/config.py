@@ -19,9 +19,13 @@ Use them in your own properties::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import keyword
+import string
+import unicodedata
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
+from hypothesis import example
 from hypothesis import strategies as st
 
 from conformance.contract import SPEECH2TEXT, WAV2VEC2, ConfigContract
@@ -35,11 +39,15 @@ from conformance.contract.config_rules import (
 )
 
 __all__ = [
-    "UNKNOWN_KEYWORD_PREFIX",
+    "EDGE_UNKNOWN_KEYWORDS",
     "base_arguments",
+    "boundary_examples",
+    "boundary_kwargs",
     "config_kwargs",
     "conv_arguments",
+    "int_key_examples",
     "integer_lists",
+    "is_free_identifier",
     "json_values",
     "list_arguments",
     "mismatched_conv_arguments",
@@ -56,9 +64,6 @@ __all__ = [
     "wav2vec2_mismatched_conv_arguments",
 ]
 
-#: Unknown keyword names start with this, so they never collide with a name of the contract
-#: (nor with the many extra fields a library's base class may have).
-UNKNOWN_KEYWORD_PREFIX = "custom_"
 MAX_CONV_LAYERS = 8
 #: (smallest, largest) element of each list parameter, after real checkpoints; others use ``_SIZES``.
 _ELEMENT_RANGES: dict[str, tuple[int, int]] = {
@@ -72,6 +77,9 @@ _ELEMENT_RANGES: dict[str, tuple[int, int]] = {
 }
 _SIZES = (1, 4096)
 _TOKEN_IDS = (0, 255)
+#: Ends of the drawn float ranges: probabilities in [0, 1], other floats in [1e-8, 10].
+_FLOAT_HIGH = 10.0
+_LIST_SIZES = (1, 6)
 
 
 SequenceType = type[tuple[Any, ...]] | type[list[Any]]
@@ -92,7 +100,9 @@ def _draw_list(draw: st.DrawFn, name: str, length: int) -> Sequence[int]:
 
 
 @st.composite
-def integer_lists(draw: st.DrawFn, name: str, *, min_size: int = 1, max_size: int = 6) -> Sequence[int]:
+def integer_lists(
+    draw: st.DrawFn, name: str, *, min_size: int = _LIST_SIZES[0], max_size: int = _LIST_SIZES[1]
+) -> Sequence[int]:
     """Realistic elements for the list parameter ``name``, as a tuple or a list."""
     return _draw_list(draw, name, draw(st.integers(min_size, max_size)))
 
@@ -211,7 +221,7 @@ def parameter_values(contract: ConfigContract, name: str) -> st.SearchStrategy[A
     if isinstance(default, float):
         if any(marker in name for marker in PROBABILITY_MARKERS):
             return st.floats(0.0, 1.0)
-        return st.floats(1e-8, 10.0)
+        return st.floats(1e-8, _FLOAT_HIGH)
     if isinstance(default, int):
         return st.integers(*(_TOKEN_IDS if name.endswith("_token_id") else _SIZES))
     if default is None:
@@ -219,15 +229,119 @@ def parameter_values(contract: ConfigContract, name: str) -> st.SearchStrategy[A
     raise TypeError(f"no strategy for parameter {name!r} with default {default!r}")
 
 
-def unknown_keyword_names(contract: ConfigContract) -> st.SearchStrategy[str]:
-    """Keyword names that are no parameter, alias or attribute of ``contract``'s class, e.g. ``custom_head_2``."""
-    reserved = reserved_names(contract)
-    clashes = sorted(name for name in reserved if name.startswith(UNKNOWN_KEYWORD_PREFIX))
-    if clashes:  # a contract change would make the names collide: fail loudly rather than filter
-        raise ValueError(f"unknown keyword prefix {UNKNOWN_KEYWORD_PREFIX!r} clashes with contract names {clashes}")
-    return st.from_regex(r"[a-z][a-z0-9]{0,7}(_[a-z0-9]{1,6}){0,2}", fullmatch=True).map(
-        lambda suffix: UNKNOWN_KEYWORD_PREFIX + suffix
+_ASCII_LETTERS = string.ascii_letters
+#: Letters beyond ASCII that NFKC leaves as they are (Python normalises identifiers with NFKC).
+_OTHER_LETTERS = "éüßøñçÅΩλжЖ名字ıœ"
+_NAME_START = st.sampled_from(_ASCII_LETTERS + _OTHER_LETTERS) | st.characters(categories=("Lu", "Ll"))
+_NAME_REST = st.sampled_from(_ASCII_LETTERS + string.digits + "_" + _OTHER_LETTERS + "٣")
+
+
+def is_free_identifier(name: str, reserved: frozenset[str]) -> bool:
+    """A name a user may pass as an unknown keyword: a Python identifier (not a keyword, NFKC-normal, not private
+    by a leading underscore) that means nothing to the contract or to a base class."""
+    return (
+        name.isidentifier()
+        and not keyword.iskeyword(name)
+        and not name.startswith("_")
+        and unicodedata.normalize("NFKC", name) == name
+        and name not in reserved
     )
+
+
+def unknown_keyword_names(contract: ConfigContract) -> st.SearchStrategy[str]:
+    """Keyword names the contract leaves free: any identifier that is no parameter, alias, attribute or API name
+    of ``contract``'s class nor special to a base class (see :func:`is_free_identifier`).
+
+    Upper and lower case, digits, inner and trailing underscores and non-ASCII letters all occur, e.g.
+    ``head2``, ``Xy_``, ``ñandú_3``; a leading underscore does not (Python's mark of a private name).
+    """
+    reserved = reserved_names(contract)
+    names = st.tuples(_NAME_START, st.lists(_NAME_REST, max_size=12)).map(lambda parts: parts[0] + "".join(parts[1]))
+    return names.filter(lambda name: is_free_identifier(name, reserved))
+
+
+#: Unknown keyword names every ``ci`` run meets (explicit examples): case, digits, underscores, non-ASCII letters.
+EDGE_UNKNOWN_KEYWORDS: dict[str, Any] = {
+    "X": 0,
+    "UPPER_CASE": [1, 2],
+    "trailing_": {"k": None},
+    "with_digits_2": 0.5,
+    "ñandú_名字": "value",
+}
+
+
+def _edge(contract: ConfigContract, name: str, high: bool) -> Any:
+    """The value of the scalar parameter ``name`` at one end: zero (``high=False``) or the top of its drawn range."""
+    default = contract.defaults[name]
+    if isinstance(default, bool):
+        return high
+    if isinstance(default, str):
+        return STRING_CHOICES[name][-1 if high else 0]
+    if isinstance(default, float):
+        top = 1.0 if any(marker in name for marker in PROBABILITY_MARKERS) else _FLOAT_HIGH
+        return top if high else 0.0
+    if isinstance(default, int):
+        return (_TOKEN_IDS[1] if name.endswith("_token_id") else _SIZES[1]) if high else 0
+    return _SIZES[1] if high else None  # a None default: None, or the largest size
+
+
+def _edge_list(name: str, length: int, high: bool) -> list[int]:
+    smallest, largest = _ELEMENT_RANGES.get(name, _SIZES)
+    return [largest if high else smallest] * length
+
+
+def boundary_kwargs(contract: ConfigContract) -> dict[str, dict[str, Any]]:
+    """Keyword arguments at the edges, by name: ``zeros`` (every number 0 or 0.0, lists of one smallest element),
+    ``highs`` (the top of every drawn range, the longest lists) and ``defaults`` (every default passed explicitly).
+
+    A defect that only shows at an edge (``dropout or 0.1`` losing an explicit ``0.0``) is then met in every
+    run, not by chance.
+    """
+    grouped = conv_group(contract)
+    count = CONV_LAYER_COUNT.get(contract.class_name)
+    edges: dict[str, dict[str, Any]] = {}
+    for label, high in (("zeros", False), ("highs", True)):
+        layers = MAX_CONV_LAYERS if high else 1
+        kwargs: dict[str, Any] = {
+            name: _edge(contract, name, high)
+            for name in contract.parameter_names
+            if name not in grouped and name not in contract.list_parameters
+        }
+        for name in contract.list_parameters:
+            length = layers if name in grouped else _LIST_SIZES[1 if high else 0]
+            kwargs[name] = _edge_list(name, length, high)
+        if count:
+            kwargs[count] = layers
+        edges[label] = kwargs
+    edges["defaults"] = contract.defaults
+    return edges
+
+
+_Test = TypeVar("_Test", bound=Callable[..., Any])
+
+
+def boundary_examples(contract: ConfigContract, argument: str = "kwargs") -> Callable[[_Test], _Test]:
+    """``@example``s of :func:`boundary_kwargs` for a property whose drawn keyword arguments are ``argument``."""
+
+    def apply(test: _Test) -> _Test:
+        for kwargs in boundary_kwargs(contract).values():
+            test = example(**{argument: kwargs})(test)
+        return test
+
+    return apply
+
+
+#: ``id2label`` / ``label2id`` as a classifier config holds them: integer keys, which JSON turns into strings.
+INT_KEY_KWARGS: dict[str, Any] = {"id2label": {0: "LABEL_0", 1: "LABEL_1"}, "label2id": {"LABEL_0": 0, "LABEL_1": 1}}
+
+
+def int_key_examples(argument: str = "kwargs") -> Callable[[_Test], _Test]:
+    """An ``@example`` with integer dict keys (:data:`INT_KEY_KWARGS`), for the JSON properties."""
+
+    def apply(test: _Test) -> _Test:
+        return example(**{argument: dict(INT_KEY_KWARGS)})(test)
+
+    return apply
 
 
 def json_values() -> st.SearchStrategy[Any]:

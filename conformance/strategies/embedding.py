@@ -11,9 +11,11 @@ and ``torch.device(name)``; :meth:`PaddedBatch.tensor` imports torch when called
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from hypothesis import example
 from hypothesis import strategies as st
 
 from conformance.contract import EMBEDDING_MIN_DIM, EMBEDDING_OFFSET
@@ -30,6 +32,8 @@ __all__ = [
     "PaddedBatch",
     "device_names",
     "dtype_names",
+    "edge_examples",
+    "edge_inputs",
     "embedding_dims",
     "embedding_sizes",
     "padded_id_batches",
@@ -197,3 +201,45 @@ def padded_id_batches(
     row_patterns = tuple(draw(padding_patterns(patterns, seq_len)) for _ in range(batch_size))
     rows = tuple(draw(_row(pattern, seq_len, padding_idx, vocab_size)) for pattern in row_patterns)
     return PaddedBatch(rows, padding_idx, row_patterns)
+
+
+def edge_inputs(
+    *, max_positions: int, max_dim: int = DEFAULT_MAX_DIM, max_seq: int = 16, max_past: int = DEFAULT_MAX_PAST
+) -> list[tuple[EmbeddingSize, PaddedBatch, int]]:
+    """(size, batch, past length) at the ends of the drawn ranges, for ``@example``: met in every run.
+
+    The smallest module (no positions, width 4, padding index 0) with one token and no past; a width-5
+    (odd) module with token id 0 below its padding index 1 at the largest past; the largest module
+    (padding index 3) with the longest rows, one left-padded and one all padding, at the largest past.
+    ``padding_idx=None`` is left out: the required properties do not use it (``embedding.forward.padding-idx-none``
+    is the recommended property about it).
+    """
+    longest = max(max_seq, 2)
+    largest = EmbeddingSize(max_positions, max_dim, 3)
+    left_padded = (3,) * (longest // 2) + tuple(4 + index % 20 for index in range(longest - longest // 2))
+    return [
+        (EmbeddingSize(0, EMBEDDING_MIN_DIM, 0), PaddedBatch(((1,),), 0, ("none",)), 0),
+        (EmbeddingSize(0, EMBEDDING_MIN_DIM + 1, 1), PaddedBatch(((0, 2, 3),), 1, ("none",)), max_past),
+        (largest, PaddedBatch((left_padded, (3,) * longest), 3, ("left", "all")), max_past),
+    ]
+
+
+_Test = TypeVar("_Test", bound=Callable[..., Any])
+
+
+def edge_examples(
+    argument: str = "inputs",
+    *,
+    max_positions: int,
+    max_dim: int = DEFAULT_MAX_DIM,
+    max_seq: int = 16,
+    max_past: int = DEFAULT_MAX_PAST,
+) -> Callable[[_Test], _Test]:
+    """``@example(argument=...)`` for each of :func:`edge_inputs` (a property drawing (size, batch, past))."""
+
+    def apply(test: _Test) -> _Test:
+        for inputs in edge_inputs(max_positions=max_positions, max_dim=max_dim, max_seq=max_seq, max_past=max_past):
+            test = example(**{argument: inputs})(test)
+        return test
+
+    return apply

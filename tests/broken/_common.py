@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import reference
 from conformance.contract import CLASS_NAMES
@@ -17,6 +17,36 @@ class BrokenCase:
     caught_by: str
     #: The implementation with the defect.
     implementation: Implementation
+
+
+@dataclass(frozen=True)
+class JudgedCase:
+    """An implementation with the verdict each listed property must give it (one that an older harness misjudged).
+
+    ``fails`` maps a property id to a fragment of the failure's text (type name, message and notes): the
+    property must fail *for that reason*, not be blocked. ``blocked`` maps a property id to the id of the
+    property that owns the precondition it lacks. ``passes`` lists properties whose rule the defect does
+    not break, so they must pass.
+    """
+
+    name: str
+    implementation: Implementation
+    fails: dict[str, str] = field(default_factory=dict)
+    blocked: dict[str, str] = field(default_factory=dict)
+    passes: tuple[str, ...] = ()
+
+
+def judged(
+    name: str,
+    *,
+    fails: dict[str, str] | None = None,
+    blocked: dict[str, str] | None = None,
+    passes: tuple[str, ...] = (),
+    **replacements: type,
+) -> JudgedCase:
+    """The reference with ``replacements`` swapped in (as :func:`broken`) and the verdicts it must get."""
+    implementation = broken(name, "", **replacements).implementation
+    return JudgedCase(name, implementation, fails or {}, blocked or {}, passes)
 
 
 def broken(name: str, caught_by: str, **replacements: type) -> BrokenCase:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from conformance.contract import WAV2VEC2
-from conformance.strategies.config import UNKNOWN_KEYWORD_PREFIX
+from conformance.contract import SPEECH2TEXT, WAV2VEC2
+from conformance.contract.config_rules import reserved_names
 from tests.broken._common import BrokenCase
 from tests.broken.configs import (
     Speech2Text,
@@ -47,7 +47,7 @@ def _naming_two_lengths(kwargs: dict[str, Any]) -> dict[str, Any]:
 def _unknown_keywords_copied_shallowly(config: Any, kwargs: dict[str, Any]) -> None:
     """Stores a shallow copy of each unknown keyword's value: its inner lists stay the caller's."""
     for name, value in kwargs.items():
-        if name.startswith(UNKNOWN_KEYWORD_PREFIX):
+        if name not in reserved_names(SPEECH2TEXT) | reserved_names(WAV2VEC2):
             config.__dict__[name] = copy.copy(value)
 
 

@@ -7,6 +7,10 @@ import math
 import torch
 from torch import Tensor, nn
 
+#: Elements of the contiguous buffers ``get_embedding`` computes a block of rows in (1 MiB of float32): small
+#: enough to stay in cache, large enough for few blocks, since every operation on a block is a parallel region.
+_BLOCK_ELEMENTS = 1 << 18
+
 
 class Speech2TextSinusoidalPositionalEmbedding(nn.Module):
     """Sinusoidal positional embeddings of any length.
@@ -43,8 +47,8 @@ class Speech2TextSinusoidalPositionalEmbedding(nn.Module):
     def get_embedding(num_embeddings: int, embedding_dim: int, padding_idx: int | None = None) -> Tensor:
         """The tensor2tensor table: row ``p`` is ``[sin(p*f), cos(p*f)]``, ``f_i = exp(-i*ln(10000)/(half-1))``.
 
-        Computed in float32 with the same operations as fairseq (so bit-identical to it), then cast to the
-        default dtype.
+        Computed in float32 with the same elementwise operations as fairseq (so bit-identical to it), then
+        cast to the default dtype.
         """
         if embedding_dim < 4:
             raise ValueError(
@@ -55,11 +59,22 @@ class Speech2TextSinusoidalPositionalEmbedding(nn.Module):
             half_dim = embedding_dim // 2
             step = math.log(10000) / (half_dim - 1)
             frequencies = torch.exp(torch.arange(half_dim, dtype=torch.int64).float() * -step)
-            angles = torch.arange(num_embeddings, dtype=torch.int64).float().unsqueeze(1) * frequencies.unsqueeze(0)
-            # sin and cos written straight into their halves: the same kernels as torch.cat of the two, one copy less.
-            table = torch.empty(num_embeddings, embedding_dim)
-            torch.sin(angles, out=table[:, :half_dim])
-            torch.cos(angles, out=table[:, half_dim : 2 * half_dim])
+            positions = torch.arange(num_embeddings, dtype=torch.int64).float().unsqueeze(1)
+            table = torch.empty(num_embeddings, embedding_dim, dtype=torch.float32)
+            # Why chunks: sin/cos written straight into a half of the table (a strided view) take torch's slow
+            # strided path, several times slower than a contiguous buffer. So angles, sin and cos of a block of rows
+            # go into a small contiguous buffer that stays in cache, and a plain copy puts each into its half.
+            # Every element is the same float32 operation as in fairseq, so the table is bit-identical.
+            block = max(1, min(num_embeddings, _BLOCK_ELEMENTS // half_dim))
+            angles, values = torch.empty(2, block, half_dim, dtype=torch.float32)  # float32 whatever the default
+            for start in range(0, num_embeddings, block):
+                rows = min(block, num_embeddings - start)
+                block_angles, block_values = angles[:rows], values[:rows]
+                torch.mul(positions[start : start + rows], frequencies, out=block_angles)
+                torch.sin(block_angles, out=block_values)
+                table[start : start + rows, :half_dim].copy_(block_values)
+                torch.cos(block_angles, out=block_values)
+                table[start : start + rows, half_dim : 2 * half_dim].copy_(block_values)
             if embedding_dim % 2 == 1:
                 table[:, -1] = 0
             if padding_idx is not None:
@@ -68,18 +83,29 @@ class Speech2TextSinusoidalPositionalEmbedding(nn.Module):
 
     def forward(self, input_ids: Tensor, past_key_values_length: int = 0) -> Tensor:
         """The embedding of every token's position, shape ``(batch, seq_len, embedding_dim)``, detached."""
-        batch_size, seq_len = input_ids.shape
-        with torch.no_grad():
-            position_ids = self.create_position_ids_from_input_ids(input_ids, self.padding_idx, past_key_values_length)
-            # The largest position any token can get; padding rows never exceed it.
-            first = 0 if self.padding_idx is None else self.padding_idx + 1
-            needed_rows = first + past_key_values_length + seq_len
-            rows = self.weights.shape[0]
-            if needed_rows > rows:
-                self.make_weights(max(needed_rows + self.offset, 2 * rows), self.embedding_dim, self.padding_idx)
-            positions = position_ids.to(self.weights.device).view(-1)
-            # The width is explicit (not -1), so an empty sequence gives (batch, 0, embedding_dim).
-            return self.weights.index_select(0, positions).view(batch_size, seq_len, self.weights.shape[1]).detach()
+        # Kept to a few tensor operations: in cached decoding this runs once per token, on one token.
+        seq_len = input_ids.shape[1]
+        padding_idx = self.padding_idx
+        weights = self.weights
+        # The largest position any token can get; padding rows never exceed it.
+        needed_rows = (0 if padding_idx is None else padding_idx + 1) + past_key_values_length + seq_len
+        if needed_rows > weights.shape[0]:
+            self.make_weights(max(needed_rows + self.offset, 2 * weights.shape[0]), self.embedding_dim, padding_idx)
+            weights = self.weights
+        if padding_idx is not None and seq_len == 1:
+            # One token (the decoding step): position padding_idx + 1 + past, or padding_idx for padding.
+            if input_ids.shape[0] == 1 and input_ids.device.type == "cpu":  # one sequence: one row copied
+                position = padding_idx if int(input_ids) == padding_idx else padding_idx + 1 + past_key_values_length
+                output = weights[position : position + 1].unsqueeze(0).clone()
+                return output.detach() if output.requires_grad else output
+            positions = torch.where(input_ids.ne(padding_idx), padding_idx + 1 + past_key_values_length, padding_idx)
+        else:
+            positions = self.create_position_ids_from_input_ids(input_ids, padding_idx, past_key_values_length)
+        if positions.device != weights.device:
+            positions = positions.to(weights.device)
+        # A gather of whole rows, shape (batch, seq_len, width); detached when the table requires grad.
+        output = torch.embedding(weights, positions)
+        return output.detach() if output.requires_grad else output
 
     def create_position_ids_from_input_ids(
         self, input_ids: Tensor, padding_idx: int | None, past_key_values_length: int = 0
@@ -88,5 +114,6 @@ class Speech2TextSinusoidalPositionalEmbedding(nn.Module):
         if padding_idx is None:
             positions = torch.arange(input_ids.shape[1], device=input_ids.device) + past_key_values_length
             return positions.expand_as(input_ids).contiguous()
-        mask = input_ids.ne(padding_idx).long()
-        return (torch.cumsum(mask, dim=1) + past_key_values_length) * mask + padding_idx
+        mask = input_ids.ne(padding_idx)
+        # The running count of non-padding tokens (int64), shifted, zeroed on padding, then padding_idx added.
+        return mask.cumsum(dim=1).add_(past_key_values_length).mul_(mask).add_(padding_idx)

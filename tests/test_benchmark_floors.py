@@ -1,0 +1,179 @@
+"""Tests of the floors of the benchmarks: interleaved timing, what each floor computes, the report, the command line."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+import torch
+
+from conformance.benchmarks import compare, floors
+from conformance.benchmarks.bench_embedding import padded_batch, padded_positions
+from conformance.benchmarks.comparison import FloorGoal, build_comparisons, floor_goal_summaries, floor_multiple
+from conformance.benchmarks.report import render_markdown
+from conformance.benchmarks.timing import Floor, interleave
+from conformance.implementations import resolve
+from reference import Speech2TextSinusoidalPositionalEmbedding as Embedding
+
+TABLE = "embedding.get_embedding.1026x256"
+FORWARD = "embedding.forward.8x256-padded"
+IMPLEMENTATIONS = [{"label": "fast", "name": "fast", "version": "1"}, {"label": "slow", "name": "slow", "version": "2"}]
+
+
+def _busy(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def test_interleave_reports_the_multiple_of_the_floor() -> None:
+    result = interleave(lambda: _busy(4e-4), Floor("busy 0.1 ms", lambda: _busy(1e-4)), rounds=5, budget_s=0.3)
+    assert result["description"] == "busy 0.1 ms" and result["rounds"] == 5
+    assert 2.5 < result["multiple"] < 6  # about 4; a loaded machine moves it, rarely this far
+    assert result["multiple_min"] <= result["multiple"] <= result["multiple_max"]
+    assert result["median_s"] >= 1e-4 and result["target_median_s"] >= 4e-4
+    assert result["calls_per_round"] > 1  # a batch of calls per round, calibrated on the budget
+
+
+def test_interleave_alternates_and_gives_loops_fresh_state() -> None:
+    order: list[str] = []
+    states = iter(range(100))
+    result = interleave(
+        lambda state: order.append(f"target{state}"),
+        Floor("floor", lambda: order.append("floor")),
+        rounds=3,
+        budget_s=0.0,
+        setup=lambda: next(states),
+    )
+    assert result["calls_per_round"] == 1
+    # warm-up (target, floor), then rounds: target first, floor first, target first; a fresh state per target call.
+    assert order == ["target0", "floor", "target1", "floor", "floor", "target2", "target3", "floor"]
+    with pytest.raises(ValueError, match="rounds must be at least 1"):
+        interleave(lambda: None, Floor("floor", lambda: None), rounds=0, budget_s=0.1)
+
+
+def test_sin_cos_floor_computes_the_two_halves_of_the_table() -> None:
+    sin, cos = floors.sin_cos_floor(300, 9).call()  # type: ignore[misc]
+    table = Embedding.get_embedding(300, 9, None)
+    assert torch.equal(torch.cat([sin, cos], dim=1), table[:, :8])
+
+
+def test_gather_floor_gathers_the_rows_forward_returns() -> None:
+    module = Embedding(1024, 256, 1)
+    ids = padded_batch()
+    gathered = floors.gather_floor(module.weights, padded_positions(ids)).call()
+    assert torch.equal(gathered.view(8, 256, 256), module(ids))
+    prefix = torch.full((1, 40), 4)
+    last = floors.gathers_floor(module.weights, padded_positions(prefix)).call()
+    assert torch.equal(last, module(prefix)[0])
+
+
+def test_empty_calls_floor_calls_an_empty_module_once_per_step() -> None:
+    calls: list[int] = []
+    handle = torch.nn.modules.module.register_module_forward_hook(lambda module, args, output: calls.append(1))
+    try:
+        floors.empty_calls_floor(torch.ones(1, 1), steps=7).call()
+    finally:
+        handle.remove()
+    assert len(calls) == 7
+
+
+def _entry(hot_path: str, label: str, median: float, multiple: float) -> dict[str, Any]:
+    floor = {
+        "description": "the floor of " + hot_path,
+        "median_s": median / multiple,
+        "target_median_s": median,
+        "multiple": multiple,
+        "multiple_min": multiple * 0.9,
+        "multiple_max": multiple * 1.2,
+        "rounds": 5,
+        "calls_per_round": 10,
+    }
+    return {
+        "extra_info": {"hot_path": hot_path, "implementation": label, "floor": floor},
+        "stats": {"min": median, "median": median, "rounds": 5},
+    }
+
+
+def _comparisons() -> dict[str, Any]:
+    benchmark_json = {
+        "benchmarks": [
+            _entry(TABLE, "fast", 1e-3, 1.2),
+            _entry(TABLE, "slow", 3e-3, 3.0),
+            _entry(FORWARD, "fast", 1e-4, 2.0),
+            _entry(FORWARD, "slow", 1e-4, 1.4),
+        ]
+    }
+    comparisons = build_comparisons(benchmark_json, IMPLEMENTATIONS)
+    comparisons["floor_goals"] = floor_goal_summaries(
+        comparisons, [FloorGoal("embedding.get_embedding.*", 1.3, "tables"), FloorGoal("embedding.forward.*", 1.5, "f")]
+    )
+    return comparisons
+
+
+def test_comparisons_carry_each_multiple_and_the_ratio_by_floors() -> None:
+    rows = {row["hot_path"]: row for row in _comparisons()["hot_paths"]}
+    assert floor_multiple(rows[TABLE]["results"]["fast"]) == pytest.approx(1.2)
+    assert rows[TABLE]["ratio_by_floors"] == pytest.approx(3.0 / 1.2)
+    assert rows[FORWARD]["ratio_by_floors"] == pytest.approx(0.7)
+    assert floor_multiple({"status": "not supported", "floor": None}) is None
+
+
+def test_floor_goals_are_judged_per_implementation() -> None:
+    tables, forward = _comparisons()["floor_goals"]
+    assert tables["worst"] == {"fast": pytest.approx(1.2), "slow": pytest.approx(3.0)}
+    assert tables["goal_met"] == {"fast": True, "slow": False}
+    assert forward["goal_met"] == {"fast": False, "slow": True}
+
+
+def test_report_shows_multiples_floors_and_informational_goals_in_plain_words() -> None:
+    markdown = render_markdown(_comparisons())
+    forward_row = next(line for line in markdown.splitlines() if line.startswith(f"| `{FORWARD}` | 100 µs"))
+    assert "(2.00x floor)" in forward_row and "(1.40x floor)" in forward_row
+    assert "### Floors" in markdown and f"the floor of {TABLE}" in markdown
+    assert "1.20x (1.08-1.44)" in markdown  # the multiple and its range over rounds
+    assert "### Goals (informational: reported, never fail a run)" in markdown
+    goals = markdown.split("### Goals")[1]
+    assert "fast: worst 1.20x | met" in goals and "slow: worst 3.00x | not met" in goals
+    assert "| NO |" not in markdown and "goal met" not in markdown
+
+
+def test_bench_output_has_no_warnings_and_no_temporary_path(capsys: pytest.CaptureFixture[str]) -> None:
+    arguments = ["--impl", "reference", "--quick", "--select", "test_construct_defaults and speech2text"]
+    assert compare.main(arguments) == 0
+    captured = capsys.readouterr()
+    output = captured.out + captured.err
+    assert "config.speech2text.construct.defaults" in output
+    assert "Warning" not in output and "warnings summary" not in output
+    assert "Wrote benchmark data" not in output and "s2t-bench-" not in output
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available here: the device runs, see the next test")
+def test_cuda_without_a_gpu_is_a_clear_command_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert compare.main(["--impl", "reference", "--device", "cuda"]) == 2
+    assert "CUDA is not available here" in capsys.readouterr().err
+    assert compare.main(["--impl", "reference", "--device", "tpu9"]) == 2
+    assert "--device 'tpu9'" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_embedding_benchmarks_run_on_cuda() -> None:
+    implementation = resolve("reference")
+    outcome = compare.run_comparison(
+        [implementation, implementation], quick=True, select="test_decode_step or test_forward", device="cuda"
+    )
+    assert outcome.exit_code == 0
+    assert outcome.comparisons["settings"]["device"].startswith("cuda")
+    assert all(row["outputs_identical"] for row in outcome.comparisons["hot_paths"])
+
+
+def test_decode_step_runs_on_both_names_of_the_past_length() -> None:
+    transformers = pytest.importorskip("transformers")
+    implementations = [resolve("reference"), resolve("transformers")]
+    outcome = compare.run_comparison(implementations, quick=True, select="test_decode_step")
+    assert outcome.exit_code == 0, transformers.__version__
+    (row,) = outcome.comparisons["hot_paths"]
+    assert row["hot_path"].startswith("embedding.decode_step.")
+    assert all(floor_multiple(result) for result in row["results"].values())
+    assert row["outputs_identical"] is True
