@@ -229,7 +229,11 @@ def _parser() -> _Parser:
     run.add_argument("--report", metavar="DIR", help="write report.json and report.md into DIR")
     run.add_argument("--level", choices=(*LEVELS, "all"), default="all")
     run.add_argument("--xfails", metavar="FILE", help="expected failures: lines 'property.id  # reason'")
-    run.add_argument("--xfails-verify", action="store_true", help="run listed Hypothesis properties too")
+    run.add_argument(
+        "--xfails-verify",
+        action="store_true",
+        help="shrink the failures of listed Hypothesis properties too (they run unshrunk by default)",
+    )
     run.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE, help="Hypothesis profile")
     run.add_argument("--property", action="append", default=[], metavar="ID", help="run only this id (repeatable)")
     run.add_argument(

@@ -30,7 +30,7 @@ from conformance.properties._embedding_support import (
     weights_of,
 )
 from conformance.registry import conformance_property, expect, expect_equal
-from conformance.strategies.embedding import EmbeddingSize, device_names, dtype_names, embedding_sizes
+from conformance.strategies.embedding import EmbeddingSize, SizedRows, device_names, dtype_names, embedding_sizes
 
 
 @conformance_property("embedding.init.rows", level="required", needs=EMBEDDING)
@@ -53,15 +53,15 @@ def test_init_rows(impl: Implementation, size: EmbeddingSize) -> None:
 
 
 @st.composite
-def _sizes_and_rows(draw: st.DrawFn) -> tuple[EmbeddingSize, int]:
+def _sizes_and_rows(draw: st.DrawFn) -> SizedRows:
     """Constructor arguments and a row count for ``make_weights`` that holds the padding row."""
     size = draw(embedding_sizes(max_positions=32))
-    return size, draw(st.integers(min_value=(size.padding_idx or 0) + 1, max_value=300))
+    return SizedRows(size, draw(st.integers(min_value=(size.padding_idx or 0) + 1, max_value=300)))
 
 
 @conformance_property("embedding.buffer.registered", level="required", needs=EMBEDDING)
 @given(data=_sizes_and_rows())
-def test_buffer_registered(impl: Implementation, data: tuple[EmbeddingSize, int]) -> None:
+def test_buffer_registered(impl: Implementation, data: SizedRows) -> None:
     """The table is a buffer named `weights`, at construction and after `make_weights`."""
     size, rows = data
     module = build(impl, size)
@@ -87,7 +87,7 @@ def test_buffer_registered(impl: Implementation, data: tuple[EmbeddingSize, int]
 
 @conformance_property("embedding.buffer.non-persistent", level="required", needs=EMBEDDING)
 @given(data=_sizes_and_rows())
-def test_buffer_non_persistent(impl: Implementation, data: tuple[EmbeddingSize, int]) -> None:
+def test_buffer_non_persistent(impl: Implementation, data: SizedRows) -> None:
     """`weights` is absent from `state_dict()`, and a saved state loads strictly into a module of another size."""
     size, rows = data
     module = build(impl, size)
@@ -115,9 +115,9 @@ def test_buffer_non_persistent(impl: Implementation, data: tuple[EmbeddingSize, 
 
 @conformance_property("embedding.make-weights.size", level="required", needs=EMBEDDING)
 @given(data=_sizes_and_rows())
-@example(data=(EmbeddingSize(0, 4, 0), 1))  # one row: the padding row only
-@example(data=(EmbeddingSize(32, 64, 3), 300))  # the largest drawn
-def test_make_weights_size(impl: Implementation, data: tuple[EmbeddingSize, int]) -> None:
+@example(data=SizedRows(EmbeddingSize(0, 4, 0), 1))  # one row: the padding row only
+@example(data=SizedRows(EmbeddingSize(32, 64, 3), 300))  # the largest drawn
+def test_make_weights_size(impl: Implementation, data: SizedRows) -> None:
     """`make_weights(num_embeddings, embedding_dim, padding_idx)` builds exactly `num_embeddings` formula rows."""
     size, rows = data
     module = build(impl, size)
@@ -137,9 +137,7 @@ def test_make_weights_size(impl: Implementation, data: tuple[EmbeddingSize, int]
 
 @conformance_property("embedding.make-weights.keeps-dtype-device", level="required", needs=EMBEDDING)
 @given(data=_sizes_and_rows(), dtype=dtype_names(), device=device_names())
-def test_make_weights_keeps_dtype_device(
-    impl: Implementation, data: tuple[EmbeddingSize, int], dtype: str, device: str
-) -> None:
+def test_make_weights_keeps_dtype_device(impl: Implementation, data: SizedRows, dtype: str, device: str) -> None:
     """When a `weights` buffer exists, `make_weights` builds the new table in its dtype and on its device."""
     size, rows = data
     module = build(impl, size).to(device=device, dtype=torch_dtype(dtype))

@@ -18,8 +18,7 @@ from conformance.properties._embedding_support import (
 )
 from conformance.registry import conformance_property, expect_equal
 from conformance.strategies.embedding import (
-    EmbeddingSize,
-    PaddedBatch,
+    SizedBatch,
     device_names,
     dtype_names,
     embedding_sizes,
@@ -28,16 +27,14 @@ from conformance.strategies.embedding import (
 
 
 @st.composite
-def _inputs(draw: st.DrawFn) -> tuple[EmbeddingSize, PaddedBatch]:
+def _inputs(draw: st.DrawFn) -> SizedBatch:
     size = draw(embedding_sizes(max_positions=16, max_dim=32))
-    return size, draw(padded_id_batches(size.padding_idx, max_batch=3, max_seq=8))
+    return SizedBatch(size, draw(padded_id_batches(size.padding_idx, max_batch=3, max_seq=8)))
 
 
 @conformance_property("embedding.forward.dtype-device", level="required", needs=EMBEDDING)
 @given(inputs=_inputs(), dtype=dtype_names(), device=device_names())
-def test_forward_dtype_device(
-    impl: Implementation, inputs: tuple[EmbeddingSize, PaddedBatch], dtype: str, device: str
-) -> None:
+def test_forward_dtype_device(impl: Implementation, inputs: SizedBatch, dtype: str, device: str) -> None:
     """After `module.to(device, dtype)`, outputs (also after a growth) have that dtype and device, and formula rows."""
     size, batch = inputs
     module = build(impl, size).to(device=device, dtype=torch_dtype(dtype))

@@ -24,7 +24,7 @@ from conformance.properties._embedding_support import (
 from conformance.registry import conformance_property, expect, expect_equal
 from conformance.strategies.embedding import (
     EmbeddingSize,
-    PaddedBatch,
+    ModuleInputs,
     edge_examples,
     embedding_sizes,
     padded_id_batches,
@@ -37,17 +37,17 @@ _PADDED = ("right", "left", "interleaved", "all")
 @st.composite
 def _module_inputs(
     draw: st.DrawFn, patterns: tuple[str, ...] = ("none", *_PADDED), max_past: int = 3000, none_padding: bool = False
-) -> tuple[EmbeddingSize, PaddedBatch, int]:
+) -> ModuleInputs:
     """Constructor arguments, a batch of ids for them and a past length."""
     size = draw(embedding_sizes(max_positions=32, padding_idx=st.none() if none_padding else None))
     batch = draw(padded_id_batches(size.padding_idx, patterns=patterns))
-    return size, batch, draw(past_lengths(max_value=max_past))
+    return ModuleInputs(size, batch, draw(past_lengths(max_value=max_past)))
 
 
 @conformance_property("embedding.forward.shape", level="required", needs=EMBEDDING)
 @given(inputs=_module_inputs())
 @edge_examples(max_positions=32, max_past=3000)
-def test_forward_shape(impl: Implementation, inputs: tuple[EmbeddingSize, PaddedBatch, int]) -> None:
+def test_forward_shape(impl: Implementation, inputs: ModuleInputs) -> None:
     """`forward(input_ids)` returns shape `(batch, seq_len, embedding_dim)`."""
     size, batch, _ = inputs
     output = run_forward(build(impl, size), batch.tensor())
@@ -60,7 +60,7 @@ def test_forward_shape(impl: Implementation, inputs: tuple[EmbeddingSize, Padded
 
 @conformance_property("embedding.forward.positions", level="required", needs=EMBEDDING)
 @given(inputs=_module_inputs())  # edges: embedding.forward.growth checks the same rows on edge_inputs
-def test_forward_positions(impl: Implementation, inputs: tuple[EmbeddingSize, PaddedBatch, int]) -> None:
+def test_forward_positions(impl: Implementation, inputs: ModuleInputs) -> None:
     """A non-padding token gets the formula's row at (its count of non-padding tokens so far + past + padding_idx)."""
     size, batch, past = inputs
     check_forward_rows(impl, size, batch, past, f"rows of non-padding tokens ({size})")
@@ -69,7 +69,7 @@ def test_forward_positions(impl: Implementation, inputs: tuple[EmbeddingSize, Pa
 @conformance_property("embedding.forward.padding-tokens", level="required", needs=EMBEDDING)
 @given(inputs=_module_inputs(patterns=_PADDED))
 @edge_examples(max_positions=32, max_past=3000)
-def test_forward_padding_tokens(impl: Implementation, inputs: tuple[EmbeddingSize, PaddedBatch, int]) -> None:
+def test_forward_padding_tokens(impl: Implementation, inputs: ModuleInputs) -> None:
     """Padding tokens get the `padding_idx` row, which is all zeros."""
     size, batch, _ = inputs
     output = run_forward(build(impl, size), batch.tensor())
@@ -80,7 +80,7 @@ def test_forward_padding_tokens(impl: Implementation, inputs: tuple[EmbeddingSiz
 
 @conformance_property("embedding.forward.incremental-decoding", level="required", needs=EMBEDDING)
 @given(inputs=_module_inputs(patterns=("none",), max_past=200))
-def test_forward_incremental_decoding(impl: Implementation, inputs: tuple[EmbeddingSize, PaddedBatch, int]) -> None:
+def test_forward_incremental_decoding(impl: Implementation, inputs: ModuleInputs) -> None:
     """Decoding token by token with `past_key_values_length` gives the rows of one full pass (unpadded ids)."""
     size, batch, start = inputs
     ids = batch.tensor()
@@ -99,7 +99,7 @@ def test_forward_incremental_decoding(impl: Implementation, inputs: tuple[Embedd
 
 @conformance_property("embedding.forward.padding-idx-none", level="recommended", needs=EMBEDDING)
 @given(inputs=_module_inputs(patterns=("none",), max_past=200, none_padding=True))
-def test_forward_padding_idx_none(impl: Implementation, inputs: tuple[EmbeddingSize, PaddedBatch, int]) -> None:
+def test_forward_padding_idx_none(impl: Implementation, inputs: ModuleInputs) -> None:
     """`padding_idx=None` works: output `(batch, seq_len, embedding_dim)`, distinct rows for distinct positions,
     and `past_key_values_length=p` gives the last rows of a pass over `p` more tokens."""
     size, batch, past = inputs
@@ -132,7 +132,7 @@ def test_forward_padding_idx_none(impl: Implementation, inputs: tuple[EmbeddingS
 
 @conformance_property("embedding.create-position-ids.values", level="recommended", needs=EMBEDDING)
 @given(inputs=_module_inputs())
-def test_create_position_ids_values(impl: Implementation, inputs: tuple[EmbeddingSize, PaddedBatch, int]) -> None:
+def test_create_position_ids_values(impl: Implementation, inputs: ModuleInputs) -> None:
     """`create_position_ids_from_input_ids(ids, padding_idx, past)` gives each token the position `forward` uses
     (past 0 when the past length is omitted)."""
     size, batch, past = inputs

@@ -24,8 +24,9 @@ from conformance.properties._embedding_support import (
 from conformance.registry import conformance_property, expect
 from conformance.strategies.embedding import (
     DEFAULT_MAX_PAST,
-    EmbeddingSize,
+    ModuleInputs,
     PaddedBatch,
+    SizedBatch,
     dtype_names,
     edge_examples,
     embedding_sizes,
@@ -39,34 +40,32 @@ _MAX_REBUILDS = _DECODING_STEPS // 20
 
 
 @st.composite
-def _growing_inputs(draw: st.DrawFn, max_seq: int = 40) -> tuple[EmbeddingSize, PaddedBatch, int]:
+def _growing_inputs(draw: st.DrawFn, max_seq: int = 40) -> ModuleInputs:
     """A small table, ids up to ``max_seq`` long and a past length up to far past the table."""
     size = draw(embedding_sizes(max_positions=8, max_dim=16))
     batch = draw(padded_id_batches(size.padding_idx, max_batch=2, max_seq=max_seq))
-    return size, batch, draw(past_lengths(max_value=DEFAULT_MAX_PAST))
+    return ModuleInputs(size, batch, draw(past_lengths(max_value=DEFAULT_MAX_PAST)))
 
 
 @conformance_property("embedding.forward.growth", level="required", needs=EMBEDDING)
 @given(inputs=_growing_inputs())
 @edge_examples(max_positions=8, max_dim=16, max_seq=40)
-def test_forward_growth(impl: Implementation, inputs: tuple[EmbeddingSize, PaddedBatch, int]) -> None:
+def test_forward_growth(impl: Implementation, inputs: ModuleInputs) -> None:
     """Positions however far past the table (by length or by `past_key_values_length`) get the formula's rows."""
     size, batch, past = inputs
     check_forward_rows(impl, size, batch, past, f"rows past the table of {size.rows} rows")
 
 
 @st.composite
-def _small_inputs(draw: st.DrawFn) -> tuple[EmbeddingSize, PaddedBatch]:
+def _small_inputs(draw: st.DrawFn) -> SizedBatch:
     """A small table and a batch of ids that fits in it or goes a little past it."""
     size = draw(embedding_sizes(max_positions=8, max_dim=16))
-    return size, draw(padded_id_batches(size.padding_idx, max_batch=2, max_seq=8))
+    return SizedBatch(size, draw(padded_id_batches(size.padding_idx, max_batch=2, max_seq=8)))
 
 
 @conformance_property("embedding.forward.growth-keeps-earlier-outputs", level="required", needs=EMBEDDING)
 @given(inputs=_small_inputs(), growths=st.integers(min_value=1, max_value=3))
-def test_growth_keeps_earlier_outputs(
-    impl: Implementation, inputs: tuple[EmbeddingSize, PaddedBatch], growths: int
-) -> None:
+def test_growth_keeps_earlier_outputs(impl: Implementation, inputs: SizedBatch, growths: int) -> None:
     """Growing the table replaces the buffer: earlier outputs and the earlier buffer keep their values."""
     size, batch = inputs
     module = build(impl, size)
@@ -96,7 +95,7 @@ def test_growth_keeps_earlier_outputs(
 
 @conformance_property("embedding.forward.detached", level="required", needs=EMBEDDING)
 @given(inputs=_small_inputs())
-def test_forward_detached(impl: Implementation, inputs: tuple[EmbeddingSize, PaddedBatch]) -> None:
+def test_forward_detached(impl: Implementation, inputs: SizedBatch) -> None:
     """Outputs never require grad and carry no graph (`grad_fn is None`), before and after a growth."""
     size, batch = inputs
     module = build(impl, size)
@@ -120,7 +119,7 @@ _MODES: tuple[tuple[str, Callable[[], AbstractContextManager[object]]], ...] = (
 
 @conformance_property("embedding.forward.no-grad-modes", level="required", needs=EMBEDDING)
 @given(inputs=_small_inputs(), dtype=dtype_names())
-def test_forward_no_grad_modes(impl: Implementation, inputs: tuple[EmbeddingSize, PaddedBatch], dtype: str) -> None:
+def test_forward_no_grad_modes(impl: Implementation, inputs: SizedBatch, dtype: str) -> None:
     """`forward` works under `torch.no_grad()` and `torch.inference_mode()`, growing there, and normally afterwards."""
     size, batch = inputs
     for mode_name, mode in _MODES:

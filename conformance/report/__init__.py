@@ -15,8 +15,14 @@ a renamed or removed key bumps the version)::
                       profile: {name, max_examples, derandomize, database, deadline_ms, print_blob,
                                 suppress_health_check, seed},
                       pytest_args: [str], started: ISO 8601 UTC, duration: seconds, exit_status: int}
-    summary          {total, passed, failed, error, xfailed, xpassed, skipped, not-provided, deselected: int,
-                      ok: bool (no failed, error or xpassed: the run's exit status is 0)}
+    summary          {total: int, then one count per status of STATUSES (passed, failed, ..., deselected): int,
+                      ok: bool (complete, no FAILING status, no required class missing: exit status 0),
+                      complete: bool (every selected property finished; false for an interrupted run and
+                                in the reports written while the run goes on),
+                      verdict: "conforms" | "conforms on what it provides" | "does not conform" | "incomplete",
+                      interrupted: why the run stopped early, or null,
+                      running: [id] (the properties running when the run stopped or the report was written),
+                      not_run: [id] (status not-run), required_missing: [class] (--require, not provided)}
     causes           [ the failures grouped by root cause (conformance.report.causes), most properties first:
         key (stable within the report), summary (one line), exception_type, origin ({file, line, function,
         source} or null), blocked_by (the owning property, for a cause made of blocked properties only,

@@ -58,7 +58,8 @@ def _header(report: dict[str, Any]) -> list[str]:
         f"- python {environment['python']}; {packages}",
         f"- platform: {environment['platform']}{accelerators}",
         f"- level: {run['level']}; Hypothesis profile: {profile['name']} ({settings})",
-        f"- expectations: {run['xfails_file'] or 'none'}" + (" (verified)" if run["xfails_verify"] else ""),
+        f"- expectations: {run['xfails_file'] or 'none'}"
+        + (" (declared Hypothesis failures shrunk: --xfails-verify)" if run["xfails_verify"] else ""),
         "",
     ]
 

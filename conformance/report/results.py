@@ -35,7 +35,7 @@ STATUSES: dict[str, str] = {
     ERROR: "the harness could not run the property (setup or teardown failed)",
     CRASHED: "the process running the property died (signal, hard exit or a process-wide fault such as a CUDA "
     "device-side assert); the run went on in a fresh process",
-    TIMED_OUT: "the property ran past its time limit and was stopped; the run went on in a fresh process",
+    TIMED_OUT: "stopped at its time limit (not shrunk further); the run went on with the next property",
     BLOCKED: "not checked: a precondition owned by another property failed (see reason for which)",
     XFAILED: "a declared expected failure that failed as declared",
     FAILED_DIFFERENTLY: "a declared expected failure that failed, but not with the declared cause",

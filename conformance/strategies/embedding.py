@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from hypothesis import example
 from hypothesis import strategies as st
@@ -29,7 +29,10 @@ __all__ = [
     "DEFAULT_MAX_PAST",
     "PADDING_PATTERNS",
     "EmbeddingSize",
+    "ModuleInputs",
     "PaddedBatch",
+    "SizedBatch",
+    "SizedRows",
     "device_names",
     "dtype_names",
     "edge_examples",
@@ -92,6 +95,32 @@ class PaddedBatch:
         if device == "meta":
             return torch.empty(self.batch_size, self.seq_len, dtype=torch.long, device="meta")
         return torch.tensor(self.ids, dtype=torch.long, device=device).reshape(self.batch_size, self.seq_len)
+
+
+class ModuleInputs(NamedTuple):
+    """What a ``forward`` property draws: constructor arguments, a batch of ids and a past length.
+
+    A NamedTuple (so ``size, batch, past = inputs`` works) whose field names Hypothesis prints in a
+    counterexample: ``ModuleInputs(size=..., batch=..., past_key_values_length=1)``.
+    """
+
+    size: EmbeddingSize
+    batch: PaddedBatch
+    past_key_values_length: int
+
+
+class SizedBatch(NamedTuple):
+    """Constructor arguments and a batch of ids for them (no past length)."""
+
+    size: EmbeddingSize
+    batch: PaddedBatch
+
+
+class SizedRows(NamedTuple):
+    """Constructor arguments and the row count (``num_embeddings``) passed to ``make_weights``."""
+
+    size: EmbeddingSize
+    num_embeddings: int
 
 
 def embedding_dims(min_value: int = EMBEDDING_MIN_DIM, max_value: int = DEFAULT_MAX_DIM) -> st.SearchStrategy[int]:
@@ -205,7 +234,7 @@ def padded_id_batches(
 
 def edge_inputs(
     *, max_positions: int, max_dim: int = DEFAULT_MAX_DIM, max_seq: int = 16, max_past: int = DEFAULT_MAX_PAST
-) -> list[tuple[EmbeddingSize, PaddedBatch, int]]:
+) -> list[ModuleInputs]:
     """(size, batch, past length) at the ends of the drawn ranges, for ``@example``: met in every run.
 
     The smallest module (no positions, width 4, padding index 0) with one token and no past; a width-5
@@ -218,9 +247,9 @@ def edge_inputs(
     largest = EmbeddingSize(max_positions, max_dim, 3)
     left_padded = (3,) * (longest // 2) + tuple(4 + index % 20 for index in range(longest - longest // 2))
     return [
-        (EmbeddingSize(0, EMBEDDING_MIN_DIM, 0), PaddedBatch(((1,),), 0, ("none",)), 0),
-        (EmbeddingSize(0, EMBEDDING_MIN_DIM + 1, 1), PaddedBatch(((0, 2, 3),), 1, ("none",)), max_past),
-        (largest, PaddedBatch((left_padded, (3,) * longest), 3, ("left", "all")), max_past),
+        ModuleInputs(EmbeddingSize(0, EMBEDDING_MIN_DIM, 0), PaddedBatch(((1,),), 0, ("none",)), 0),
+        ModuleInputs(EmbeddingSize(0, EMBEDDING_MIN_DIM + 1, 1), PaddedBatch(((0, 2, 3),), 1, ("none",)), max_past),
+        ModuleInputs(largest, PaddedBatch((left_padded, (3,) * longest), 3, ("left", "all")), max_past),
     ]
 
 
