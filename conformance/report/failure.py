@@ -9,7 +9,7 @@ import re
 import sys
 import sysconfig
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +24,9 @@ TRACEBACK_LIMIT = 6000
 VALUE_LIMIT = 2000
 
 
-def _matching_parenthesis(text: str, start: int) -> int:
-    """Index of the ``)`` closing the first ``(`` at or after ``start`` (outside quotes); -1 if none."""
-    depth, quote, escaped = 0, "", False
+def _unquoted(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """``(index, character)`` of each character of ``text`` from ``start`` that is outside string quotes."""
+    quote, escaped = "", False
     for index in range(start, len(text)):
         character = text[index]
         if escaped:
@@ -36,7 +36,15 @@ def _matching_parenthesis(text: str, start: int) -> int:
             quote = "" if character == quote else quote
         elif character in "'\"":
             quote = character
-        elif character in "()":
+        else:
+            yield index, character
+
+
+def _matching_parenthesis(text: str, start: int) -> int:
+    """Index of the ``)`` closing the first ``(`` at or after ``start`` (outside quotes); -1 if none."""
+    depth = 0
+    for index, character in _unquoted(text, start):
+        if character in "()":
             depth += 1 if character == "(" else -1
             if depth == 0:
                 return index
@@ -141,41 +149,23 @@ _DRAW = re.compile(r"^Draw (\d+)(?: \(([^)]*)\))?: (.*)$", re.DOTALL)
 
 def _split_top_level(text: str, separator: str) -> list[str]:
     """``text`` cut at each ``separator`` outside brackets and quotes (comments already removed)."""
-    parts: list[str] = []
-    current: list[str] = []
-    depth, quote, escaped = 0, "", False
-    for character in text:
-        if escaped:
-            escaped = False
-        elif quote:
-            escaped = character == "\\"
-            quote = "" if character == quote else quote
-        elif character in "'\"":
-            quote = character
-        elif character in "([{":
+    cuts: list[int] = []
+    depth = 0
+    for index, character in _unquoted(text):
+        if character in "([{":
             depth += 1
         elif character in ")]}":
             depth -= 1
         elif character == separator and depth == 0:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(character)
-    return [*parts, "".join(current)]
+            cuts.append(index)
+    bounds = [-1, *cuts, len(text)]
+    return [text[bounds[i] + 1 : bounds[i + 1]] for i in range(len(bounds) - 1)]
 
 
 def _without_comments(line: str) -> str:
     """``line`` without a trailing ``# comment`` (Hypothesis' "# or any other generated value")."""
-    quote, escaped = "", False
-    for index, character in enumerate(line):
-        if escaped:
-            escaped = False
-        elif quote:
-            escaped = character == "\\"
-            quote = "" if character == quote else quote
-        elif character in "'\"":
-            quote = character
-        elif character == "#":
+    for index, character in _unquoted(line):
+        if character == "#":
             return line[:index].rstrip()
     return line.rstrip()
 
