@@ -19,6 +19,7 @@ import tests.broken.reporting as broken
 from conformance import registry
 from conformance.implementations import resolve
 from conformance.registry import load_all
+from tests._reports import by_id, statuses
 
 pytest_plugins = ("pytester",)
 
@@ -99,14 +100,6 @@ def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         return result, json.loads(document.read_text()) if document.exists() else None
 
     yield execute
-
-
-def statuses(report: dict[str, Any]) -> dict[str, str]:
-    return {entry["id"]: entry["status"] for entry in report["properties"] if entry["id"].startswith("fake.")}
-
-
-def by_id(report: dict[str, Any], identifier: str) -> dict[str, Any]:
-    return next(entry for entry in report["properties"] if entry["id"] == identifier)
 
 
 def xfails(pytester: pytest.Pytester, text: str) -> str:
