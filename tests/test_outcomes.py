@@ -7,8 +7,6 @@ implementations of :mod:`tests.broken.reporting`, so every verdict is known in a
 
 from __future__ import annotations
 
-import json
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,7 @@ import tests.broken.reporting as broken
 from conformance import registry
 from conformance.implementations import resolve
 from conformance.registry import load_all
-from tests._reports import by_id, statuses
+from tests._reports import by_id, run_fake, statuses, xfails
 
 pytest_plugins = ("pytester",)
 
@@ -93,19 +91,9 @@ def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     def execute(
         *arguments: str, target: str = "test_fake_embedding.py"
     ) -> tuple[pytest.RunResult, dict[str, Any] | None]:
-        directory = pytester.path / "report"
-        words = [target, "-p", "no:cacheprovider", "--conformance-report", str(directory)]
-        result = pytester.runpytest_inprocess(*words, *arguments)
-        document = directory / "report.json"
-        return result, json.loads(document.read_text()) if document.exists() else None
+        return run_fake(pytester, target, arguments)
 
     yield execute
-
-
-def xfails(pytester: pytest.Pytester, text: str) -> str:
-    path = pytester.path / "xfails.txt"
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return str(path)
 
 
 def test_reference_passes_the_fake_properties(run: Any) -> None:

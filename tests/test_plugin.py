@@ -7,7 +7,6 @@ so that statuses and exit codes are known in advance; the last tests run the rea
 from __future__ import annotations
 
 import json
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import pytest
 from conformance import registry
 from conformance.implementations import resolve
 from conformance.registry import load_all
-from tests._reports import by_id, statuses
+from tests._reports import by_id, run_fake, statuses, xfails
 
 pytest_plugins = ("pytester",)
 
@@ -79,21 +78,9 @@ def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     def execute(
         *arguments: str, report: bool = True, target: str = "test_fake_properties.py"
     ) -> tuple[pytest.RunResult, dict[str, Any] | None]:
-        words = [target, "-p", "no:cacheprovider", *arguments]
-        directory = pytester.path / "report"
-        if report:
-            words += ["--conformance-report", str(directory)]
-        result = pytester.runpytest_inprocess(*words)
-        document = directory / "report.json"
-        return result, json.loads(document.read_text()) if report and document.exists() else None
+        return run_fake(pytester, target, arguments, report=report)
 
     yield execute
-
-
-def xfails(pytester: pytest.Pytester, text: str) -> str:
-    path = pytester.path / "xfails.txt"
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return str(path)
 
 
 def test_reference_passes_everything_exit_zero(run: Any) -> None:
