@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import torch
 
-from conformance.benchmarks import compare, floors
+from conformance.benchmarks import compare, floors, memory
 from conformance.benchmarks.bench_embedding import padded_batch, padded_positions
 from conformance.benchmarks.comparison import FloorGoal, build_comparisons, floor_goal_summaries, floor_multiple
 from conformance.benchmarks.report import render_markdown
@@ -51,6 +51,36 @@ def test_interleave_alternates_and_gives_loops_fresh_state() -> None:
     assert order == ["target0", "floor", "target1", "floor", "floor", "target2", "target3", "floor"]
     with pytest.raises(ValueError, match="rounds must be at least 1"):
         interleave(lambda: None, Floor("floor", lambda: None), rounds=0, budget_s=0.1)
+
+
+def test_interleave_with_cold_memory_releases_before_every_timed_call_and_counts_events() -> None:
+    order: list[str] = []
+    count = iter(range(0, 1000, 10))  # a running count read before and after each timed call
+    result = interleave(
+        lambda: order.append("target"),
+        Floor("floor", lambda: order.append("floor")),
+        rounds=2,
+        budget_s=10.0,  # ignored: one call per round with cold memory
+        before_each=lambda: order.append("release"),
+        counter=lambda: next(count),
+    )
+    assert result["calls_per_round"] == 1
+    # warm-up (target, floor), then round 1 target first and round 2 floor first, each after a release.
+    assert order == ["release", "target", "release", "floor"] * 2 + ["release", "floor", "release", "target"]
+    assert result["target_events"] == 10 and result["floor_events"] == 10  # each counter read pair is 10 apart
+
+
+@pytest.mark.skipif(memory.release_function() is None, reason=memory.UNAVAILABLE_REASON)
+def test_released_memory_faults_in_again() -> None:
+    release = memory.release_function()
+    assert release is not None
+    faults = []
+    for _ in range(3):  # a fresh 8 MiB table each time, as get_embedding allocates one
+        release()
+        before = memory.page_faults()
+        torch.ones(2 << 20)
+        faults.append(memory.page_faults() - before)
+    assert min(faults) > 0, faults
 
 
 def test_sin_cos_floor_computes_the_two_halves_of_the_table() -> None:
@@ -137,6 +167,19 @@ def test_report_shows_multiples_floors_and_informational_goals_in_plain_words() 
     goals = markdown.split("### Goals")[1]
     assert "fast: worst 1.20x | met" in goals and "slow: worst 3.00x | not met" in goals
     assert "| NO |" not in markdown and "goal met" not in markdown
+
+
+def test_report_gives_page_faults_of_cold_hot_paths_only() -> None:
+    cold = "embedding.get_embedding.cold.6002x256"
+    entries = [_entry(cold, "fast", 4e-3, 1.3), _entry(cold, "slow", 7e-3, 2.1), _entry(FORWARD, "fast", 1e-4, 2.0)]
+    entries[0]["extra_info"]["page_faults"] = {"per_call": 1774, "floor_per_call": 1500}
+    entries[1]["extra_info"]["page_faults"] = {"per_call": 3769, "floor_per_call": 1501}
+    comparisons = build_comparisons({"benchmarks": entries}, IMPLEMENTATIONS)
+    markdown = render_markdown(comparisons)
+    assert "### Cold memory" in markdown and "| hot path | floor | fast | slow |" in markdown
+    assert f"| `{cold}` | 1,500 | 1,774 | 3,769 |" in markdown
+    assert f"| `{FORWARD}` | " not in markdown.split("### Cold memory")[1].split("###")[0]
+    assert "### Cold memory" not in render_markdown(_comparisons())  # no cold hot path, no section
 
 
 def test_bench_output_has_no_warnings_and_no_temporary_path(capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import reference
-from conformance.benchmarks import compare
+from conformance.benchmarks import compare, memory
 from conformance.benchmarks.comparison import (
     FAILED,
     NOT_SUPPORTED,
@@ -313,7 +313,9 @@ def test_end_to_end_quick_comparison_writes_both_reports(tmp_path: Path) -> None
     comparisons = report["comparisons"]
     assert [item["label"] for item in comparisons["implementations"]] == ["reference", "tests.independent"]
     rows = {row["hot_path"]: row for row in comparisons["hot_paths"]}
-    assert len(rows) == 2 * 2 + 4 + 1  # construct and from_dict of two configs, four tables, forward
+    # construct and from_dict of two configs, four tables, two of them also with cold memory, forward
+    cold = 2 if memory.release_function() is not None else 0
+    assert len(rows) == 2 * 2 + 4 + cold + 1
     for row in rows.values():
         assert all(result["status"] == OK for result in row["results"].values())
         assert row["ratio"] > 0 and row["verdict"]
@@ -326,3 +328,8 @@ def test_end_to_end_quick_comparison_writes_both_reports(tmp_path: Path) -> None
         assert row["ratio_by_floors"] > 0
     markdown = (tmp_path / "bench.md").read_text(encoding="utf-8")
     assert all(f"`{hot_path}`" in markdown for hot_path in rows)
+    for entry in report["benchmarks"]:  # a cold table faults in at least its own pages; the floor its buffers
+        if ".cold." in entry["extra_info"]["hot_path"]:
+            assert entry["extra_info"]["memory"] == "cold"
+            assert entry["extra_info"]["page_faults"]["per_call"] > 0
+            assert entry["extra_info"]["page_faults"]["floor_per_call"] > 0

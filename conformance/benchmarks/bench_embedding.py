@@ -4,6 +4,8 @@ Sizes come from the contract: tables of ``max_target_positions + 2`` and ``max_s
 rows, ``d_model`` and 1024 columns, ``pad_token_id`` as ``padding_idx``. Every hot path has a floor
 (:mod:`conformance.benchmarks.floors`), timed interleaved with it.
 
+- ``embedding.get_embedding.cold``: the same tables, with freed memory handed back to the system before
+  every call (and before every floor call), as when a model is made; page faults per call are recorded.
 - ``embedding.forward``: a right-padded batch, 8 x 256 ids on the target table and 64 x 1024 on the
   source table.
 - ``embedding.decode_step``: one token of one sequence per call, the past length rising by one per
@@ -34,7 +36,7 @@ import pytest
 import torch
 from torch import Tensor
 
-from conformance.benchmarks import floors
+from conformance.benchmarks import floors, memory
 from conformance.benchmarks.runner import HotPathRunner
 from conformance.benchmarks.timing import Floor
 from conformance.contract import EMBEDDING_OFFSET, SPEECH2TEXT
@@ -49,6 +51,11 @@ TABLE_SIZES: tuple[tuple[int, int], ...] = tuple(
     (positions + EMBEDDING_OFFSET, dim)
     for dim in (EMBEDDING_DIM, WIDE_DIM)
     for positions in (TARGET_POSITIONS, SOURCE_POSITIONS)
+)
+#: Tables also built with cold memory (:mod:`conformance.benchmarks.memory`), as when a model is made.
+COLD_TABLE_SIZES: tuple[tuple[int, int], ...] = (
+    (SOURCE_POSITIONS + EMBEDDING_OFFSET, EMBEDDING_DIM),
+    (TARGET_POSITIONS + EMBEDDING_OFFSET, WIDE_DIM),
 )
 #: ``forward`` inputs: (batch, sequence length, the table's positions, padding tokens added per row).
 FORWARD_BATCHES: tuple[tuple[int, int, int, int], ...] = (
@@ -118,6 +125,23 @@ def test_get_embedding(runner: HotPathRunner, size: tuple[int, int]) -> None:
         lambda: embedding_class.get_embedding(rows, dim, PADDING_IDX),
         keep=lambda table: table,
         floor=floors.sin_cos_floor(rows, dim),
+    )
+
+
+@pytest.mark.parametrize("size", COLD_TABLE_SIZES, ids=_table_id)
+def test_get_embedding_cold(runner: HotPathRunner, size: tuple[int, int]) -> None:
+    runner.start(f"embedding.get_embedding.cold.{_table_id(size)}")
+    release = memory.release_function()
+    if release is None:
+        pytest.skip(memory.UNAVAILABLE_REASON)
+    embedding_class = runner.guard(lambda: runner.implementation.embedding)
+    rows, dim = size
+    warm = floors.sin_cos_floor(rows, dim)
+    runner.measure_cold(
+        lambda: embedding_class.get_embedding(rows, dim, PADDING_IDX),
+        release=release,
+        keep=lambda table: table,
+        floor=Floor(f"{warm.description}, memory released first", warm.call),
     )
 
 

@@ -114,6 +114,7 @@ def _result(
             "rounds": stats.get("rounds"),
             "reason": None,
             "floor": measured[key].get("extra_info", {}).get("floor"),
+            "page_faults": measured[key].get("extra_info", {}).get("page_faults"),
         }
     if key in not_supported:
         status, reason = NOT_SUPPORTED, not_supported[key]
@@ -121,7 +122,15 @@ def _result(
         status, reason = FAILED, failed[key]
     else:
         status, reason = MISSING, "not run"
-    return {"status": status, "median_s": None, "min_s": None, "rounds": None, "reason": reason, "floor": None}
+    return {
+        "status": status,
+        "median_s": None,
+        "min_s": None,
+        "rounds": None,
+        "reason": reason,
+        "floor": None,
+        "page_faults": None,
+    }
 
 
 def _row_verdict(results: list[dict[str, Any]], labels: list[str], ratio: float | None) -> str:

@@ -154,6 +154,34 @@ def _floors_table(comparisons: Mapping[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _faults(counts: Mapping[str, Any] | None, key: str) -> str:
+    value = (counts or {}).get(key)
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def _cold_memory_table(comparisons: Mapping[str, Any]) -> list[str]:
+    implementations = comparisons["implementations"]
+    rows = [row for row in comparisons["hot_paths"] if any(r.get("page_faults") for r in row["results"].values())]
+    if not rows:
+        return []
+    lines = [
+        "### Cold memory",
+        "",
+        "These hot paths and their floors ran after freed memory was handed back to the system (glibc's "
+        "`malloc_trim(0)`, untimed), so every page they allocate faults in, as when a model is made. "
+        "Minor page faults per call (median), a count that does not depend on the machine's load:",
+        "",
+        "| hot path | floor | " + " | ".join(item["label"] for item in implementations) + " |",
+        "|---|---:|" + "---:|" * len(implementations),
+    ]
+    for row in rows:
+        found = next(r["page_faults"] for r in row["results"].values() if r.get("page_faults"))
+        cells = [f"`{row['hot_path']}`", _faults(found, "floor_per_call")]
+        cells += [_faults(row["results"][item["label"]].get("page_faults"), "per_call") for item in implementations]
+        lines.append("| " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
 def _recheck_text(item: Mapping[str, Any]) -> str:
     if "recheck_ratio" not in item:
         return ""
@@ -256,6 +284,7 @@ def render_markdown(comparisons: Mapping[str, Any]) -> str:
         *_main_table(comparisons),
         *_identity_section(comparisons),
         *_floors_table(comparisons),
+        *_cold_memory_table(comparisons),
         *_flatness_table(comparisons),
         *_regression_section(comparisons),
         *_goals_section(comparisons),

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from conformance.benchmarks import memory
 from conformance.benchmarks.recording import Recorder
 from conformance.benchmarks.timing import Floor, interleave
 from conformance.implementations import Implementation
@@ -28,6 +29,8 @@ _State = TypeVar("_State")
 _REASON_LENGTH = 300
 #: Rounds of a loop benchmark against its floor (each round runs the whole loop once more).
 LOOP_FLOOR_ROUNDS = 3
+#: Rounds of a cold-memory benchmark, at least (one call each, so more than a warm benchmark's batches).
+COLD_ROUNDS = 15
 
 
 def describe(error: BaseException) -> str:
@@ -99,6 +102,34 @@ class HotPathRunner:
             self.benchmark.extra_info["floor"] = interleave(
                 target, floor, rounds=self.rounds, budget_s=self.floor_budget_s
             )
+
+    def measure_cold(
+        self,
+        target: Callable[[], _Value],
+        *,
+        release: Callable[[], None],
+        keep: Callable[[_Value], Any] | None = None,
+        floor: Floor,
+    ) -> None:
+        """Like :meth:`measure`, with freed memory handed back to the system (``release``) before every timed call.
+
+        One call per round (:data:`COLD_ROUNDS` at least), ``release`` untimed; the floor the same way,
+        interleaved. ``extra_info["page_faults"]`` holds the median minor page faults per call of each.
+        """
+        result = self.guard(target)
+        if keep is not None:
+            self._keep(keep(result))
+        rounds = max(self.rounds, COLD_ROUNDS)
+        self.benchmark.extra_info["memory"] = "cold"
+        self.benchmark.pedantic(target, setup=release, rounds=rounds, iterations=1)
+        measured = interleave(
+            target, floor, rounds=rounds, budget_s=0.0, before_each=release, counter=memory.page_faults
+        )
+        self.benchmark.extra_info["page_faults"] = {
+            "per_call": measured.pop("target_events", None),
+            "floor_per_call": measured.pop("floor_events", None),
+        }
+        self.benchmark.extra_info["floor"] = measured
 
     def measure_rounds(
         self,

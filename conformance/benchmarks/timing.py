@@ -36,18 +36,39 @@ def interleave(
     rounds: int,
     budget_s: float,
     setup: Callable[[], object] | None = None,
+    before_each: Callable[[], object] | None = None,
+    counter: Callable[[], int] | None = None,
 ) -> dict[str, Any]:
     """Time ``target`` and ``floor`` in ``rounds`` alternating batches of equal calls, about ``budget_s`` in all.
 
     Both are called once first (warm-up). Each round times a batch of ``target`` and one of the floor,
     the order swapped every round; the multiple of a round is its ``target`` time over its floor time.
     With ``setup`` (a loop that needs fresh state), every round times one ``target(setup())`` call, the
-    setup untimed. Returns the medians, the median multiple and its range over the rounds.
+    setup untimed. With ``before_each`` (cold memory, :mod:`conformance.benchmarks.memory`), every round
+    times one call of each, ``before_each()`` untimed before each, and ``counter`` (a running count, such as
+    page faults) is read around each timed call; the medians per call are returned as ``target_events`` and
+    ``floor_events``. Returns the medians, the median multiple and its range over the rounds.
     """
     if rounds < 1:
         raise ValueError(f"rounds must be at least 1, got {rounds}")
 
+    target_events: list[int] = []
+    floor_events: list[int] = []
+
+    def one_cold_call(call: Callable[[], object], events: list[int]) -> float:
+        if before_each is not None:
+            before_each()
+        count = counter() if counter is not None else 0
+        started = time.perf_counter()
+        call()
+        spent = time.perf_counter() - started
+        if counter is not None:
+            events.append(counter() - count)
+        return spent
+
     def timed(calls: int) -> float:
+        if before_each is not None:
+            return one_cold_call(target, target_events)
         if setup is None:
             return _seconds_per_call(target, calls)
         state = setup()
@@ -55,19 +76,31 @@ def interleave(
         target(state)
         return time.perf_counter() - started
 
-    single = timed(1) + _seconds_per_call(floor.call, 1)
-    calls = 1 if setup is not None else max(1, int(budget_s / rounds / max(single, 1e-9)))
+    def timed_floor(calls: int) -> float:
+        if before_each is not None:
+            return one_cold_call(floor.call, floor_events)
+        return _seconds_per_call(floor.call, calls)
+
+    single = timed(1) + timed_floor(1)
+    target_events.clear()
+    floor_events.clear()
+    cold = setup is not None or before_each is not None
+    calls = 1 if cold else max(1, int(budget_s / rounds / max(single, 1e-9)))
     targets: list[float] = []
     floors: list[float] = []
     for index in range(rounds):
         if index % 2:
-            floors.append(_seconds_per_call(floor.call, calls))
+            floors.append(timed_floor(calls))
             targets.append(timed(calls))
         else:
             targets.append(timed(calls))
-            floors.append(_seconds_per_call(floor.call, calls))
+            floors.append(timed_floor(calls))
     multiples = [spent / floor_spent for spent, floor_spent in zip(targets, floors, strict=True) if floor_spent > 0]
+    events: dict[str, float] = {}
+    if target_events and floor_events:
+        events = {"target_events": statistics.median(target_events), "floor_events": statistics.median(floor_events)}
     return {
+        **events,
         "description": floor.description,
         "median_s": statistics.median(floors),
         "target_median_s": statistics.median(targets),

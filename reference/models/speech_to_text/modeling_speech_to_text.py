@@ -7,9 +7,9 @@ import math
 import torch
 from torch import Tensor, nn
 
-#: Elements of the contiguous buffers ``get_embedding`` computes a block of rows in (1 MiB of float32): small
-#: enough to stay in cache, large enough for few blocks, since every operation on a block is a parallel region.
-_BLOCK_ELEMENTS = 1 << 18
+#: Elements of each of the two block buffers of ``get_embedding`` (512 KiB of float32): small enough to stay in
+#: cache and add few fresh pages, large enough for few blocks, since every operation on a block is a parallel region.
+_BLOCK_ELEMENTS = 1 << 17
 
 
 class Speech2TextSinusoidalPositionalEmbedding(nn.Module):
@@ -61,22 +61,20 @@ class Speech2TextSinusoidalPositionalEmbedding(nn.Module):
             frequencies = torch.exp(torch.arange(half_dim, dtype=torch.int64).float() * -step)
             positions = torch.arange(num_embeddings, dtype=torch.int64).float().unsqueeze(1)
             table = torch.empty(num_embeddings, embedding_dim, dtype=torch.float32)
-            # Why chunks: sin/cos written straight into a half of the table (a strided view) take torch's slow
-            # strided path, several times slower than a contiguous buffer. So angles, sin and cos of a block of rows
-            # go into a small contiguous buffer that stays in cache, and a plain copy puts each into its half.
-            # Every element is the same float32 operation as in fairseq, so the table is bit-identical.
+            # Why blocks: sin and cos written straight into a half of the table (a strided view) take torch's slow
+            # strided path, and computing them whole (as fairseq does) allocates three temporaries the size of the
+            # table, each a fresh set of pages to fault in. So the angles, sin and cos of a block of rows go into two
+            # small contiguous buffers (the angles into the cosines' buffer, cos in place), and one cat writes the
+            # block's rows of the table. Each element is the same float32 operation as fairseq's: bit-identical.
             block = max(1, min(num_embeddings, _BLOCK_ELEMENTS // half_dim))
-            angles, values = torch.empty(2, block, half_dim, dtype=torch.float32)  # float32 whatever the default
+            sines, cosines = torch.empty(2, block, half_dim, dtype=torch.float32)  # float32 whatever the default
+            zeros = torch.zeros(block, embedding_dim % 2, dtype=torch.float32)  # the odd width's last column
             for start in range(0, num_embeddings, block):
                 rows = min(block, num_embeddings - start)
-                block_angles, block_values = angles[:rows], values[:rows]
-                torch.mul(positions[start : start + rows], frequencies, out=block_angles)
-                torch.sin(block_angles, out=block_values)
-                table[start : start + rows, :half_dim].copy_(block_values)
-                torch.cos(block_angles, out=block_values)
-                table[start : start + rows, half_dim : 2 * half_dim].copy_(block_values)
-            if embedding_dim % 2 == 1:
-                table[:, -1] = 0
+                angles = torch.mul(positions[start : start + rows], frequencies, out=cosines[:rows])
+                torch.sin(angles, out=sines[:rows])
+                torch.cos(angles, out=angles)  # after sin: the angles become the cosines
+                torch.cat((sines[:rows], cosines[:rows], zeros[:rows]), dim=1, out=table[start : start + rows])
             if padding_idx is not None:
                 table[padding_idx, :] = 0
             return table.to(torch.get_default_dtype())
@@ -115,5 +113,9 @@ class Speech2TextSinusoidalPositionalEmbedding(nn.Module):
             positions = torch.arange(input_ids.shape[1], device=input_ids.device) + past_key_values_length
             return positions.expand_as(input_ids).contiguous()
         mask = input_ids.ne(padding_idx)
-        # The running count of non-padding tokens (int64), shifted, zeroed on padding, then padding_idx added.
-        return mask.cumsum(dim=1).add_(past_key_values_length).mul_(mask).add_(padding_idx)
+        # The running count of non-padding tokens (int64), shifted, zeroed on padding, then padding_idx added;
+        # in place, and without the shift when there is no past (each operation costs microseconds on a batch).
+        counts = mask.cumsum(dim=1)
+        if past_key_values_length:
+            counts.add_(past_key_values_length)
+        return counts.mul_(mask).add_(padding_idx)
