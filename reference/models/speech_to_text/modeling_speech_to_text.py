@@ -92,9 +92,9 @@ class Speech2TextSinusoidalPositionalEmbedding(nn.Module):
             weights = self.weights
         if padding_idx is not None and seq_len == 1:
             # One token (the decoding step): position padding_idx + 1 + past, or padding_idx for padding.
-            if input_ids.shape[0] == 1 and input_ids.device.type == "cpu":  # one sequence: one row copied
+            if input_ids.shape[0] == 1 and input_ids.is_cpu:  # one sequence: one row copied (one torch call)
                 position = padding_idx if int(input_ids) == padding_idx else padding_idx + 1 + past_key_values_length
-                output = weights[position : position + 1].unsqueeze(0).clone()
+                output = torch.narrow_copy(weights, 0, position, 1).view(1, 1, -1)
                 return output.detach() if output.requires_grad else output
             positions = torch.where(input_ids.ne(padding_idx), padding_idx + 1 + past_key_values_length, padding_idx)
         else:
