@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -290,7 +291,8 @@ def _collected(arguments: list[str]) -> list[str]:
     return collector.node_ids
 
 
-def test_a_property_run_does_not_collect_benchmarks_and_a_benchmark_run_does() -> None:
+def test_a_property_run_does_not_collect_benchmarks_and_a_benchmark_run_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)  # a nested session, whether or not this one has workers
     properties = _collected([str(BENCHMARKS_DIRECTORY.parent)])
     assert properties and not [node_id for node_id in properties if "bench_" in node_id]
     benchmarks = _collected([str(BENCHMARKS_DIRECTORY), "--impl", "reference"])
@@ -302,6 +304,38 @@ def test_command_line_rejects_three_implementations_and_unknown_ones() -> None:
         compare.main(["--impl", "reference", "--impl", "reference", "--impl", "reference"])
     assert raised.value.code == 2
     assert compare.main(["--impl", "reference", "--impl", "no_such_module_for_bench"]) == 2
+
+
+CONSTRUCT_ONLY = "test_construct_defaults and speech2text"
+
+
+def test_a_select_matching_nothing_is_a_usage_error_that_lists_the_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arguments = ["--impl", "reference", "--quick", "--report", str(tmp_path), "--select", "no_such_benchmark"]
+    assert compare.main(arguments) == 2
+    error = capsys.readouterr().err
+    assert "--select 'no_such_benchmark' matched no benchmark" in error
+    assert "test_get_embedding_cold" in error and "test_decode_step" in error
+    assert not (tmp_path / "bench.json").exists() and not (tmp_path / "bench.md").exists()
+
+
+def test_the_callers_pytest_options_and_xdist_worker_do_not_reach_the_session(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A CI job with PYTEST_ADDOPTS=-n auto, or bench called from an xdist worker: pytest-benchmark would
+    # switch itself off (exit 4) and the session's command line would not parse.
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-n 2")
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
+    assert compare.main(["--impl", "reference", "--quick", "--select", CONSTRUCT_ONLY]) == 0
+    assert "config.speech2text.construct.defaults" in capsys.readouterr().out
+    assert os.environ["PYTEST_ADDOPTS"] == "-n 2" and os.environ["PYTEST_XDIST_WORKER"] == "gw0"  # restored
+    # Let them through, and the session cannot start: a clear error and exit 2, not an empty report.
+    monkeypatch.setattr(compare, "_FOREIGN_PYTEST_VARIABLES", ())
+    assert compare.main(["--impl", "reference", "--quick", "--select", CONSTRUCT_ONLY]) == 2
+    captured = capsys.readouterr()
+    assert "the benchmark session did not run (pytest's usage error, pytest exit status 4" in captured.err
+    assert "## Hot-path benchmarks" not in captured.out
 
 
 def test_end_to_end_quick_comparison_writes_both_reports(tmp_path: Path) -> None:

@@ -17,17 +17,27 @@ and that of minimums) is measured a second time; it is a regression only if it i
 Only these bounds can fail a run (with ``--fail-on-regression``); the goals (:data:`FLOOR_GOALS`, the
 ``goal`` of each bound) are informational.
 
+The benchmark session is the harness's own: ``PYTEST_ADDOPTS`` and pytest-xdist's worker variables of
+the calling environment (a CI job that sets ``-n auto``, or ``bench`` called from an xdist worker) are
+left out of it, since they would switch pytest-benchmark off or break the session's command line.
+
 Exit status: 0, or 1 when a benchmark failed, ``--fail-on-regression`` finds a regression, or
-``--require-identical`` finds outputs that differ; pytest's own status (2-5) when the session could
-not run; 2 for a wrong command line.
+``--require-identical`` finds outputs that differ; 2 for a wrong command line, a ``--select`` that
+matches no benchmark, or a session pytest could not start (its error is shown); pytest's 2 when the
+run was interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import re
 import sys
 import tempfile
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,6 +151,39 @@ class _SessionResult:
     threads_used: int | None = None
 
 
+#: Environment variables of the caller's pytest runs that must not reach the benchmark session.
+_FOREIGN_PYTEST_VARIABLES = (
+    "PYTEST_ADDOPTS",
+    "PYTEST_XDIST_WORKER",
+    "PYTEST_XDIST_WORKER_COUNT",
+    "PYTEST_XDIST_TESTRUNUID",
+)
+#: pytest's exit statuses for a session that did not run: internal error, usage error, nothing collected.
+_SESSION_NOT_RUN = {3: "pytest's internal error", 4: "pytest's usage error", 5: "no benchmark selected"}
+
+
+class BenchSessionError(RuntimeError):
+    """The benchmark session did not run (nothing selected, or pytest could not start it)."""
+
+
+@contextlib.contextmanager
+def _own_pytest_environment() -> Iterator[None]:
+    """Without the caller's ``PYTEST_ADDOPTS`` and xdist worker variables, restored afterwards."""
+    saved = {name: os.environ.pop(name) for name in _FOREIGN_PYTEST_VARIABLES if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+def benchmark_names() -> list[str]:
+    """The benchmark functions of ``bench_*.py`` (what ``--select`` matches), read as text: no import."""
+    names: list[str] = []
+    for path in sorted(BENCHMARKS_DIRECTORY.glob("bench_*.py")):
+        names += re.findall(r"^def (test_\w+)\(", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    return names
+
+
 def _run_session(selection: Selection, targets: list[str], options: _Options, *, keep_outputs: bool) -> _SessionResult:
     """One pytest session over ``targets`` (pytest arguments: the benchmarks directory and ``-k``, or node ids)."""
     import torch
@@ -171,7 +214,10 @@ def _run_session(selection: Selection, targets: list[str], options: _Options, *,
             torch.set_num_threads(options.threads)
         threads_used = torch.get_num_threads()
         try:
-            exit_code = int(pytest.main(arguments, plugins=[session]))
+            with _own_pytest_environment(), warnings.catch_warnings():
+                # A --select that matches nothing is reported as such (BenchSessionError), not as this warning.
+                warnings.filterwarnings("ignore", message="Not saving anything, no benchmarks have been run")
+                exit_code = int(pytest.main(arguments, plugins=[session]))
         finally:
             torch.set_num_threads(previous_threads)
         benchmark_json = json.loads(json_path.read_text(encoding="utf-8")) if json_path.exists() else {}
@@ -304,6 +350,16 @@ def run_comparison(
     options = _Options(quick, threads, impl_option, device)
     targets = [str(BENCHMARKS_DIRECTORY), *(("-k", select) if select else ())]
     result = _run_session(selection, targets, options, keep_outputs=True)
+    if result.exit_code in _SESSION_NOT_RUN:
+        if result.exit_code == 5 and select:
+            raise BenchSessionError(
+                f"--select {select!r} matched no benchmark; it is a pytest -k expression over these names and "
+                f"their parameters: {', '.join(benchmark_names())}"
+            )
+        raise BenchSessionError(
+            f"the benchmark session did not run ({_SESSION_NOT_RUN[result.exit_code]}, pytest exit status "
+            f"{result.exit_code}; pytest's message is above); no report was written"
+        )
     described = [
         {"label": label, "name": item.name, "version": item.version}
         for label, item in zip(labels, implementations, strict=True)
@@ -397,17 +453,21 @@ def main(argv: list[str] | None = None) -> int:
     except ImplementationError as error:
         sys.stderr.write(f"s2t-conformance bench: {error}\n")
         return 2
-    outcome = run_comparison(
-        implementations,
-        report=arguments.report,
-        quick=arguments.quick,
-        select=arguments.select,
-        threads=arguments.threads,
-        fail_on_regression=arguments.fail_on_regression,
-        require_identical=arguments.require_identical,
-        impl_option=arguments.impl[0],
-        device=arguments.device,
-    )
+    try:
+        outcome = run_comparison(
+            implementations,
+            report=arguments.report,
+            quick=arguments.quick,
+            select=arguments.select,
+            threads=arguments.threads,
+            fail_on_regression=arguments.fail_on_regression,
+            require_identical=arguments.require_identical,
+            impl_option=arguments.impl[0],
+            device=arguments.device,
+        )
+    except BenchSessionError as error:
+        sys.stderr.write(f"s2t-conformance bench: {error}\n")
+        return 2
     sys.stdout.write("\n" + outcome.markdown)
     for path in outcome.written:
         sys.stdout.write(f"written: {path}\n")
