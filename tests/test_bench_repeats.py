@@ -60,5 +60,9 @@ def test_a_file_without_comparisons_says_what_was_expected(tmp_path: Path, capsy
     plain.write_text(json.dumps({"benchmarks": []}), encoding="utf-8")
     assert repeats.main([str(plain)]) == 2
     assert "expected a bench.json with a 'comparisons' section" in capsys.readouterr().err
+    malformed = tmp_path / "malformed.json"
+    malformed.write_text(json.dumps({"comparisons": {"hot_paths": [{"hot_path": "x"}]}}), encoding="utf-8")
+    assert repeats.main([str(malformed)]) == 2  # no implementations, no results: said, not a traceback
+    assert "malformed.json: expected a bench.json with a 'comparisons' section" in capsys.readouterr().err
     assert repeats.main([str(tmp_path / "missing.json")]) == 2
     assert "missing.json: expected a bench.json written by s2t-conformance bench" in capsys.readouterr().err

@@ -18,7 +18,7 @@ import statistics
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from conformance.benchmarks.comparison import floor_multiple
 from conformance.benchmarks.report import format_seconds
@@ -37,10 +37,11 @@ def load(paths: Sequence[Path]) -> list[Mapping[str, Any]]:
         except (OSError, ValueError) as error:
             raise RepeatsError(f"{path}: expected a bench.json written by s2t-conformance bench; {error}") from None
         found = document.get("comparisons") if isinstance(document, dict) else None
-        if not isinstance(found, dict) or "hot_paths" not in found:
+        if not _well_formed(found):
             raise RepeatsError(
                 f"{path}: expected a bench.json with a 'comparisons' section (written by s2t-conformance bench "
-                "--report DIR); found none. A plain pytest-benchmark JSON has no comparisons."
+                "--report DIR), with labelled implementations and hot paths; found none, or a malformed one. A plain "
+                "pytest-benchmark JSON has no comparisons."
             )
         comparisons.append(found)
     labels = [_labels(item) for item in comparisons]
@@ -50,6 +51,21 @@ def load(paths: Sequence[Path]) -> list[Mapping[str, Any]]:
             "Summarise each pair apart."
         )
     return comparisons
+
+
+def _well_formed(comparisons: object) -> TypeGuard[dict[str, Any]]:
+    """A ``comparisons`` section with labelled implementations and a list of hot paths with their results."""
+    if not isinstance(comparisons, dict):
+        return False
+    implementations, hot_paths = comparisons.get("implementations"), comparisons.get("hot_paths")
+    return (
+        isinstance(implementations, list)
+        and all(isinstance(item, dict) and isinstance(item.get("label"), str) for item in implementations)
+        and isinstance(hot_paths, list)
+        and all(
+            isinstance(row, dict) and "hot_path" in row and isinstance(row.get("results"), dict) for row in hot_paths
+        )
+    )
 
 
 def _labels(comparisons: Mapping[str, Any]) -> list[str]:

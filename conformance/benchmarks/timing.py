@@ -84,8 +84,8 @@ def interleave(
     single = timed(1) + timed_floor(1)
     target_events.clear()
     floor_events.clear()
-    cold = setup is not None or before_each is not None
-    calls = 1 if cold else max(1, int(budget_s / rounds / max(single, 1e-9)))
+    one_call_per_round = setup is not None or before_each is not None
+    calls = 1 if one_call_per_round else max(1, int(budget_s / rounds / max(single, 1e-9)))
     targets: list[float] = []
     floors: list[float] = []
     for index in range(rounds):
