@@ -82,9 +82,13 @@ class HotPathRunner:
                 self.recorder.not_supported[(self.hot_path, self.label)] = reason
             pytest.skip(f"not supported by {self.label}: {reason}")
 
-    def _keep(self, output: Any) -> None:
-        if self.recorder is not None and self.recorder.keep_outputs and output is not None:
-            self.recorder.outputs[(self.hot_path, self.label)] = output
+    def _keep(self, output: Any, keep: Callable[[Any], Any] | None) -> None:
+        """Record ``keep(output)`` (what ``compare`` checks with ``torch.equal``), when asked to keep outputs."""
+        if keep is None or self.recorder is None or not self.recorder.keep_outputs:
+            return
+        kept = keep(output)
+        if kept is not None:
+            self.recorder.outputs[(self.hot_path, self.label)] = kept
 
     def measure(
         self,
@@ -94,9 +98,7 @@ class HotPathRunner:
         floor: Floor | None = None,
     ) -> None:
         """Probe ``target()`` once, let pytest-benchmark time it, then time it interleaved with ``floor``."""
-        result = self.guard(target)
-        if keep is not None:
-            self._keep(keep(result))
+        self._keep(self.guard(target), keep)
         self.benchmark(target)
         if floor is not None:
             self.benchmark.extra_info["floor"] = interleave(
@@ -116,9 +118,7 @@ class HotPathRunner:
         One call per round (:data:`COLD_ROUNDS` at least), ``release`` untimed; the floor the same way,
         interleaved. ``extra_info["page_faults"]`` holds the median minor page faults per call of each.
         """
-        result = self.guard(target)
-        if keep is not None:
-            self._keep(keep(result))
+        self._keep(self.guard(target), keep)
         rounds = max(self.rounds, COLD_ROUNDS)
         self.benchmark.extra_info["memory"] = "cold"
         self.benchmark.pedantic(target, setup=release, rounds=rounds, iterations=1)
@@ -148,8 +148,7 @@ class HotPathRunner:
         started = time.perf_counter()
         result = self.guard(lambda: target(state))
         probe_seconds = time.perf_counter() - started
-        if keep is not None:
-            self._keep(keep(result))
+        self._keep(result, keep)
         rounds = self.rounds
         if probe_seconds * rounds > self.loop_budget_s:
             rounds = max(1, int(self.loop_budget_s // probe_seconds))

@@ -55,9 +55,8 @@ def interleave(
     target_events: list[int] = []
     floor_events: list[int] = []
 
-    def one_cold_call(call: Callable[[], object], events: list[int]) -> float:
-        if before_each is not None:
-            before_each()
+    def one_call_after(prepare: Callable[[], object], call: Callable[[], object], events: list[int]) -> float:
+        prepare()
         count = counter() if counter is not None else 0
         started = time.perf_counter()
         call()
@@ -68,7 +67,7 @@ def interleave(
 
     def timed(calls: int) -> float:
         if before_each is not None:
-            return one_cold_call(target, target_events)
+            return one_call_after(before_each, target, target_events)
         if setup is None:
             return _seconds_per_call(target, calls)
         state = setup()
@@ -78,7 +77,7 @@ def interleave(
 
     def timed_floor(calls: int) -> float:
         if before_each is not None:
-            return one_cold_call(floor.call, floor_events)
+            return one_call_after(before_each, floor.call, floor_events)
         return _seconds_per_call(floor.call, calls)
 
     single = timed(1) + timed_floor(1)
