@@ -360,3 +360,29 @@ def test_one_token_step_follows_a_module_cast(dtype: torch.dtype) -> None:
     module = Embedding(10, 8, PAD).to(dtype)
     assert module(torch.tensor([[5]]), 3).dtype == dtype
     assert module(torch.tensor([[5]]), 300).dtype == dtype  # after growth too
+
+
+@pytest.mark.parametrize("ids", [torch.tensor([[5]]), BATCH])
+def test_forward_reads_a_table_the_caller_replaced(ids: Tensor) -> None:
+    # forward reads the buffer without nn.Module.__getattr__; a table assigned as a plain tensor (still a buffer) or
+    # as a Parameter (no longer a buffer) is the one it gathers from, and the output stays detached
+    module = Embedding(10, 8, PAD)
+    table = torch.arange(12 * 8, dtype=torch.float32).view(12, 8)
+    module.weights = table.clone()
+    assert "weights" in module._buffers
+    expected = table[PAD + 1 + 2].expand(ids.shape[0], 8) if ids.shape[1] == 1 else None
+    for replaced in (module, _with_parameter_table(table)):
+        output = replaced(ids, 2)
+        assert not output.requires_grad
+        if expected is not None:
+            assert torch.equal(output[:, 0], expected)
+        else:
+            positions = Embedding.create_position_ids_from_input_ids(replaced, ids, PAD, 2)
+            assert torch.equal(output, table[positions])
+
+
+def _with_parameter_table(table: Tensor) -> nn.Module:
+    module = Embedding(10, 8, PAD)
+    module.weights = nn.Parameter(table.clone())
+    assert "weights" not in module._buffers and "weights" in module._parameters
+    return module

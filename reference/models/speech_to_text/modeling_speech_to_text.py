@@ -84,7 +84,10 @@ class Speech2TextSinusoidalPositionalEmbedding(nn.Module):
         # Kept to a few tensor operations: in cached decoding this runs once per token, on one token.
         seq_len = input_ids.shape[1]
         padding_idx = self.padding_idx
-        weights = self.weights
+        # The buffer read directly: through nn.Module.__getattr__ it costs a tenth of a decoding step (about 1 µs).
+        weights = self._buffers.get("weights")
+        if weights is None:  # not a buffer (replaced by the caller): the ordinary lookup, which raises if absent
+            weights = self.weights
         # The largest position any token can get; padding rows never exceed it.
         needed_rows = (0 if padding_idx is None else padding_idx + 1) + past_key_values_length + seq_len
         if needed_rows > weights.shape[0]:
@@ -92,9 +95,9 @@ class Speech2TextSinusoidalPositionalEmbedding(nn.Module):
             weights = self.weights
         if padding_idx is not None and seq_len == 1:
             # One token (the decoding step): position padding_idx + 1 + past, or padding_idx for padding.
-            if input_ids.shape[0] == 1 and input_ids.is_cpu:  # one sequence: one row copied (one torch call)
+            if input_ids.shape[0] == 1 and input_ids.is_cpu:  # one sequence: one row copied, no index tensor
                 position = padding_idx if int(input_ids) == padding_idx else padding_idx + 1 + past_key_values_length
-                output = torch.narrow_copy(weights, 0, position, 1).view(1, 1, -1)
+                output = torch.narrow_copy(weights, 0, position, 1)[None]  # shape (1, 1, width)
                 return output.detach() if output.requires_grad else output
             positions = torch.where(input_ids.ne(padding_idx), padding_idx + 1 + past_key_values_length, padding_idx)
         else:
