@@ -169,17 +169,33 @@ def test_report_shows_multiples_floors_and_informational_goals_in_plain_words() 
     assert "| NO |" not in markdown and "goal met" not in markdown
 
 
-def test_report_gives_page_faults_of_cold_hot_paths_only() -> None:
+def test_report_gives_page_faults_of_cold_hot_paths_and_of_warm_ones_that_faulted() -> None:
     cold = "embedding.get_embedding.cold.6002x256"
-    entries = [_entry(cold, "fast", 4e-3, 1.3), _entry(cold, "slow", 7e-3, 2.1), _entry(FORWARD, "fast", 1e-4, 2.0)]
+    entries = [
+        _entry(cold, "fast", 4e-3, 1.3),
+        _entry(cold, "slow", 7e-3, 2.1),
+        _entry(FORWARD, "fast", 1e-4, 2.0),
+        _entry(FORWARD, "slow", 3e-4, 6.0),
+        _entry(TABLE, "fast", 1e-3, 1.2),
+    ]
+    for entry in entries[:2]:
+        entry["extra_info"]["memory"] = "cold"
     entries[0]["extra_info"]["page_faults"] = {"per_call": 1774, "floor_per_call": 1500}
     entries[1]["extra_info"]["page_faults"] = {"per_call": 3769, "floor_per_call": 1501}
+    entries[2]["extra_info"]["page_faults"] = {"per_call": 0.0, "floor_per_call": 0.0}
+    entries[3]["extra_info"]["page_faults"] = {"per_call": 74.4, "floor_per_call": 0.2}
+    entries[4]["extra_info"]["page_faults"] = {"per_call": 0.0, "floor_per_call": 0.4}  # below 1: not listed
     comparisons = build_comparisons({"benchmarks": entries}, IMPLEMENTATIONS)
     markdown = render_markdown(comparisons)
-    assert "### Cold memory" in markdown and "| hot path | floor | fast | slow |" in markdown
-    assert f"| `{cold}` | 1,500 | 1,774 | 3,769 |" in markdown
-    assert f"| `{FORWARD}` | " not in markdown.split("### Cold memory")[1].split("###")[0]
-    assert "### Cold memory" not in render_markdown(_comparisons())  # no cold hot path, no section
+    cold_section = markdown.split("### Cold memory")[1].split("###")[0]
+    assert "| hot path | floor | fast | slow |" in cold_section
+    assert f"| `{cold}` | 1,500 | 1,774 | 3,769 |" in cold_section and f"`{FORWARD}`" not in cold_section
+    warm_section = markdown.split("### Page faults in warm loops")[1].split("###")[0]
+    assert f"| `{FORWARD}` | 0 (0) | 74 (0.2) |" in warm_section  # each implementation's, and of its floor
+    assert f"`{TABLE}`" not in warm_section and f"`{cold}`" not in warm_section
+    assert "measure it again in a fresh process" in warm_section
+    plain = render_markdown(_comparisons())  # no page faults recorded: neither section
+    assert "### Cold memory" not in plain and "### Page faults in warm loops" not in plain
 
 
 def test_bench_output_has_no_warnings_and_no_temporary_path(capsys: pytest.CaptureFixture[str]) -> None:

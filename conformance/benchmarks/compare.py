@@ -5,14 +5,15 @@
                           [--device DEVICE]
 
 A is the first ``--impl``, B the second. Both run in the same process, each hot path of A right before
-the same hot path of B, so their ratio ``median(B) / median(A)`` (above 1: A faster) is meaningful
-even where absolute times are not. ``--report DIR`` writes ``bench.json`` (pytest-benchmark's JSON
-plus a ``comparisons`` section) and ``bench.md``; the Markdown table is also written to stdout.
+the same hot path of B; then A and B are timed once more in alternating batches, and the ratio B/A
+(above 1: A faster) is the median over those rounds, meaningful even where absolute times are not.
+``--report DIR`` writes ``bench.json`` (pytest-benchmark's JSON plus a ``comparisons`` section) and
+``bench.md``; the Markdown table is also written to stdout.
 
 Every hot path is also timed interleaved with its floor (:mod:`conformance.benchmarks.floors`), so each
 implementation's time reads as a multiple of what the path cannot avoid.
 
-A ratio beyond a bound of :data:`REGRESSION_BOUNDS` / :data:`FLATNESS_BOUND` (both the ratio of medians
+A ratio beyond a bound of :data:`REGRESSION_BOUNDS` / :data:`FLATNESS_BOUND` (both the ratio
 and that of minimums) is measured a second time; it is a regression only if it is beyond the bound again.
 Only these bounds can fail a run (with ``--fail-on-regression``); the goals (:data:`FLOOR_GOALS`, the
 ``goal`` of each bound) are informational.
@@ -66,7 +67,7 @@ from conformance.benchmarks.report import render_markdown, write_reports
 from conformance.implementations import Implementation, ImplementationError, resolve
 
 #: The bounds of ``--fail-on-regression``, for A (the candidate, e.g. reference) against B (the baseline,
-#: e.g. transformers): ``median(B) / median(A)`` must be at least ``minimum``. Generous on purpose, far
+#: e.g. transformers): the ratio B/A must be at least ``minimum``. Generous on purpose, far
 #: from the goals, so that only a real regression fails CI, never noise.
 REGRESSION_BOUNDS: tuple[Bound, ...] = (
     Bound("config.*.construct.*", 3.0, "config construction at least 3x faster", goal=10.0),
@@ -188,7 +189,7 @@ def _run_session(selection: Selection, targets: list[str], options: _Options, *,
     """One pytest session over ``targets`` (pytest arguments: the benchmarks directory and ``-k``, or node ids)."""
     import torch
 
-    recorder = Recorder(keep_outputs=keep_outputs)
+    recorder = Recorder(keep_outputs=keep_outputs, labels=tuple(selection.implementations))
     session = _Session(selection, recorder, options.device)
     settings = QUICK_SETTINGS if options.quick else FULL_SETTINGS
     previous_threads = torch.get_num_threads()
@@ -248,6 +249,7 @@ def _comparisons(result: _SessionResult, described: list[dict[str, str]], identi
         failed=result.recorder.failed,
         identical=identical,
         order=[hot_path for hot_path, _ in result.recorder.started.values()],
+        paired=result.recorder.paired,
     )
 
 

@@ -1,7 +1,9 @@
 """The comparison of two implementations from a pytest-benchmark JSON: medians, ratios, verdicts, regressions.
 
-Implementation A is the first ``--impl``, B the second. The ratio of a hot path is
-``median(B) / median(A)``: above 1 means A is faster (by that factor), below 1 means B is faster.
+Implementation A is the first ``--impl``, B the second. The ratio of a hot path is B's time over A's:
+above 1 means A is faster (by that factor), below 1 means B is faster. It is the interleaved ratio where
+one was measured (the median over rounds that time A and B in alternating batches, ``paired``), else
+``median(B) / median(A)`` of their own timings, which ran one after the other.
 Everything here works on plain data (the JSON pytest-benchmark writes with ``--benchmark-json``),
 so it is tested on synthetic input.
 """
@@ -13,7 +15,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-RATIO_DEFINITION = "ratio = median(B) / median(A): above 1 means A is faster, below 1 means B is faster"
+RATIO_DEFINITION = (
+    "ratio = B's time / A's time, the median over rounds that time A and B in alternating batches in one process "
+    "(ratio_source 'interleaved'; 'sequential': median(B) / median(A) of their own timings, one after the other): "
+    "above 1 means A is faster, below 1 means B is faster"
+)
+INTERLEAVED, SEQUENTIAL = "interleaved", "sequential"
 SAME_MACHINE_NOTE = (
     "Absolute times only mean something on the same machine, in the same run; compare the ratios, "
     "which were measured side by side in one session."
@@ -25,7 +32,7 @@ OK, NOT_SUPPORTED, FAILED, MISSING = "ok", "not supported", "failed", "missing"
 
 @dataclass(frozen=True)
 class Bound:
-    """A regression bound: for hot paths matching ``pattern`` (fnmatch), ``median(B) / median(A) >= minimum``."""
+    """A regression bound: for hot paths matching ``pattern`` (fnmatch), ratio B/A ``>= minimum``."""
 
     pattern: str
     minimum: float
@@ -71,7 +78,7 @@ def format_factor(factor: float) -> str:
 
 
 def verdict(ratio: float | None, first: str, second: str) -> str:
-    """``"A 12.3x faster"``, ``"B 2.00x faster"`` or ``"about equal"`` for a ratio ``median(B) / median(A)``."""
+    """``"A 12.3x faster"``, ``"B 2.00x faster"`` or ``"about equal"`` for a ratio B/A (B's time / A's time)."""
     if ratio is None:
         return "no ratio"
     if ratio >= EQUAL_MARGIN:
@@ -115,6 +122,7 @@ def _result(
             "reason": None,
             "floor": measured[key].get("extra_info", {}).get("floor"),
             "page_faults": measured[key].get("extra_info", {}).get("page_faults"),
+            "memory": measured[key].get("extra_info", {}).get("memory", "warm"),
         }
     if key in not_supported:
         status, reason = NOT_SUPPORTED, not_supported[key]
@@ -130,6 +138,7 @@ def _result(
         "reason": reason,
         "floor": None,
         "page_faults": None,
+        "memory": None,
     }
 
 
@@ -163,27 +172,40 @@ def build_comparisons(
     failed: Mapping[tuple[str, str], str] | None = None,
     identical: Mapping[str, bool] | None = None,
     order: Iterable[str] = (),
+    paired: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The ``comparisons`` section: per hot path each implementation's median, the ratio and a verdict.
 
     ``implementations`` lists ``{"label", "name", "version"}`` for A (and B); ``identical`` maps a hot
-    path to whether ``torch.equal`` held between A's and B's outputs.
+    path to whether ``torch.equal`` held between A's and B's outputs; ``paired`` maps a hot path to its
+    interleaved measurement of A against B (:func:`~conformance.benchmarks.timing.interleave_pair`), whose
+    ratio, where there is one, is the row's ``ratio``.
     """
     not_supported = not_supported or {}
     failed = failed or {}
     identical = identical or {}
+    paired = paired or {}
     labels = [implementation["label"] for implementation in implementations]
     measured = _measured(benchmark_json)
     rows: list[dict[str, Any]] = []
     for hot_path in _ordered([*measured, *not_supported, *failed], order):
         results = [_result((hot_path, label), measured, not_supported, failed) for label in labels]
         pair = len(labels) == 2
-        ratio = speed_ratio(results[0]["median_s"], results[1]["median_s"]) if pair else None
+        sequential = speed_ratio(results[0]["median_s"], results[1]["median_s"]) if pair else None
+        interleaved = dict(paired[hot_path]) if pair and hot_path in paired else None
+        ratio, of_minimums, source = sequential, None, SEQUENTIAL if sequential is not None else None
+        if pair:
+            of_minimums = speed_ratio(results[0]["min_s"], results[1]["min_s"])
+        if interleaved is not None and interleaved.get("ratio") and sequential is not None:
+            ratio, of_minimums, source = interleaved["ratio"], interleaved.get("ratio_of_minimums"), INTERLEAVED
         row: dict[str, Any] = {
             "hot_path": hot_path,
             "results": dict(zip(labels, results, strict=True)),
             "ratio": ratio,
-            "ratio_of_minimums": speed_ratio(results[0]["min_s"], results[1]["min_s"]) if pair else None,
+            "ratio_of_minimums": of_minimums,
+            "ratio_source": source,
+            "ratio_sequential": sequential,
+            "interleaved": interleaved,
             "faster": None if ratio is None else (labels[0] if ratio >= 1 else labels[1]),
             "verdict": _row_verdict(results, labels, ratio),
             "outputs_identical": identical.get(hot_path),
@@ -206,7 +228,10 @@ def build_comparisons(
 
 
 def _below(row: Mapping[str, Any], minimum: float) -> bool:
-    """Both the ratio of medians and the ratio of minimums are below ``minimum`` (noise rarely moves both)."""
+    """Both the ratio and the ratio of minimums (fastest against fastest) are below ``minimum``.
+
+    Noise rarely moves both.
+    """
     of_minimums = row.get("ratio_of_minimums")
     return row["ratio"] is not None and row["ratio"] < minimum and (of_minimums is None or of_minimums < minimum)
 
@@ -221,8 +246,8 @@ def find_regressions(
 ) -> list[dict[str, Any]]:
     """Every violated bound: a ratio below its minimum, a hot path B runs and A does not, A's loop not flat.
 
-    A ratio counts as below its bound only when the ratio of medians and the ratio of minimums both
-    are, so that a burst of load during one implementation's rounds does not fail a run.
+    A ratio counts as below its bound only when the ratio and the ratio of minimums both are, so that
+    a burst of load during a few rounds does not fail a run.
     """
     labels = [implementation["label"] for implementation in comparisons["implementations"]]
     regressions: list[dict[str, Any]] = []

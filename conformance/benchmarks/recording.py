@@ -38,6 +38,13 @@ class Recorder:
     started: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: ``(hot path, label)`` -> ``"/absolute/path/bench_x.py::test_name[ids]"``, to run that benchmark again.
     locations: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: The labels of A and B, in order; with two, each hot path both run is also timed A against B, interleaved.
+    labels: tuple[str, ...] = ()
+    #: Hot path -> label -> what the first of the two left to time against the second (see ``HotPathRunner``).
+    waiting: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Hot path -> the interleaved measurement of A against B (:func:`~conformance.benchmarks.timing.interleave_pair`),
+    #: or ``{"error": ...}`` when it could not be made.
+    paired: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 #: The directory of the benchmark files, ``bench_*.py``.

@@ -6,8 +6,9 @@ same comparison several times (``--report DIR`` each) and summarise them::
     python -m conformance.benchmarks.repeats reports/bench-r1/bench.json reports/bench-r2/bench.json ...
 
 Each cell is the median over the runs with the range over the runs in brackets: each implementation's
-median time and its multiple of its floor, B/A of the medians and B/A of the minimums (the ratios of
-each run are measured in one process). Nothing here imports torch.
+median time and its multiple of its floor, the ratio B/A and the ratio of minimums of each run (A and B
+timed in alternating batches in one process; a run whose ratio of a hot path was sequential, one
+implementation after the other, is counted in its cell). Nothing here imports torch.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def summarise(comparisons: Sequence[Mapping[str, Any]]) -> str:
     for label in labels:
         header += [label, "x floor"]
     if pair:
-        header += ["B/A (medians)", "B/A (minimums)"]
+        header += ["B/A", "B/A (minimums)"]
     lines = [
         f"{len(comparisons)} runs; each cell: median over the runs [range over the runs].",
         "",
@@ -111,7 +112,9 @@ def summarise(comparisons: Sequence[Mapping[str, Any]]) -> str:
             multiples = [found for result in results if (found := floor_multiple(result)) is not None]
             cells += [_spread(times, format_seconds), _spread(multiples, _ratio)]
         if pair:
-            cells.append(_spread([row["ratio"] for row in rows if row.get("ratio")], _ratio))
+            sequential = sum(1 for row in rows if row.get("ratio") and row.get("ratio_source") == "sequential")
+            ratio_cell = _spread([row["ratio"] for row in rows if row.get("ratio")], _ratio)
+            cells.append(ratio_cell + (f" ({sequential} sequential)" if sequential else ""))
             cells.append(_spread([row["ratio_of_minimums"] for row in rows if row.get("ratio_of_minimums")], _ratio))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -1,9 +1,9 @@
 """The benchmark report: ``bench.json`` (pytest-benchmark's JSON plus ``comparisons``) and ``bench.md``.
 
 The Markdown is a table readable in a CI log: per hot path each implementation's median and its
-multiple of the floor, the ratio ``median(B) / median(A)``, a verdict and whether the outputs were
-bit-identical; then the floors, the flatness of the decoding loop, the regression bounds (the only
-thing that can fail a run) and the goals (informational).
+multiple of the floor, the ratio B/A (A and B timed in alternating batches) with its range over the
+rounds, a verdict and whether the outputs were bit-identical; then the floors, the flatness of the
+decoding loop, the regression bounds (the only thing that can fail a run) and the goals (informational).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from conformance.benchmarks.comparison import OK, floor_multiple, format_factor
+from conformance.benchmarks.comparison import INTERLEAVED, OK, floor_multiple, format_factor
 
 JSON_NAME = "bench.json"
 MARKDOWN_NAME = "bench.md"
@@ -47,6 +47,20 @@ def _result_cell(result: Mapping[str, Any]) -> str:
     return _cell(f"{result['status']} ({result['reason']})")
 
 
+def _ratio_cell(row: Mapping[str, Any]) -> str:
+    """The ratio, with its range over the interleaved rounds, or marked sequential (and why, if it failed)."""
+    ratio = row["ratio"]
+    if ratio is None:
+        return "-"
+    interleaved = row.get("interleaved") or {}
+    if row.get("ratio_source") == INTERLEAVED and interleaved.get("ratio_min") is not None:
+        return f"{ratio:.3g} [{interleaved['ratio_min']:.3g}-{interleaved['ratio_max']:.3g}]"
+    if row.get("ratio_source") == INTERLEAVED:
+        return f"{ratio:.3g}"
+    failure = interleaved.get("error")
+    return f"{ratio:.3g} (sequential" + (f"; interleaved failed: {_cell(failure)})" if failure else ")")
+
+
 def _identical_cell(identical: bool | None) -> str:
     return {True: "identical", False: "DIFFER", None: "-"}[identical]
 
@@ -58,8 +72,12 @@ def _header(comparisons: Mapping[str, Any]) -> list[str]:
     if len(implementations) == 2:
         first, second = (item["label"] for item in implementations)
         lines.append(
-            f"Ratio = median(B) / median(A): above 1 means {first} (A) is faster, "
-            f"below 1 means {second} (B) is faster. "
+            f"B/A = B's time / A's time: above 1 means {first} (A) is faster, below 1 means {second} (B) is faster. "
+            "It is the median over rounds that time A and B in alternating batches in this process, so that load "
+            "and first-call costs fall on both alike; the range over the rounds is in brackets. The medians in the "
+            "A and B columns come from each implementation's own timing, one after the other: read them as "
+            "absolute times, not as a ratio. A B/A marked (sequential) is median(B) / median(A), where no "
+            "interleaved measurement could be made. "
             "Outputs: `torch.equal` of the outputs of the benchmarked calls of A and B."
         )
     settings = comparisons.get("settings")
@@ -81,8 +99,7 @@ def _main_table(comparisons: Mapping[str, Any]) -> list[str]:
         cells = [f"`{row['hot_path']}`"]
         cells += [_result_cell(row["results"][item["label"]]) for item in implementations]
         if pair:
-            ratio = "-" if row["ratio"] is None else f"{row['ratio']:.3g}"
-            cells += [ratio, row["verdict"], _identical_cell(row["outputs_identical"])]
+            cells += [_ratio_cell(row), row["verdict"], _identical_cell(row["outputs_identical"])]
         lines.append("| " + " | ".join(cells) + " |")
     return [*lines, ""]
 
@@ -156,12 +173,29 @@ def _floors_table(comparisons: Mapping[str, Any]) -> list[str]:
 
 def _faults(counts: Mapping[str, Any] | None, key: str) -> str:
     value = (counts or {}).get(key)
-    return "-" if value is None else f"{value:,.0f}"
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
+
+
+#: A warm hot path is listed under "Page faults in warm loops" from this many faults per call (median) on.
+WARM_FAULTS_SHOWN = 1.0
+
+
+def _faulted_in_a_warm_loop(result: Mapping[str, Any]) -> bool:
+    counts = result.get("page_faults") or {}
+    return result.get("memory") == "warm" and any(
+        (counts.get(key) or 0) >= WARM_FAULTS_SHOWN for key in ("per_call", "floor_per_call")
+    )
 
 
 def _cold_memory_table(comparisons: Mapping[str, Any]) -> list[str]:
     implementations = comparisons["implementations"]
-    rows = [row for row in comparisons["hot_paths"] if any(r.get("page_faults") for r in row["results"].values())]
+    rows = [
+        row
+        for row in comparisons["hot_paths"]
+        if any(r.get("page_faults") and r.get("memory") == "cold" for r in row["results"].values())
+    ]
     if not rows:
         return []
     lines = [
@@ -178,6 +212,35 @@ def _cold_memory_table(comparisons: Mapping[str, Any]) -> list[str]:
         found = next(r["page_faults"] for r in row["results"].values() if r.get("page_faults"))
         cells = [f"`{row['hot_path']}`", _faults(found, "floor_per_call")]
         cells += [_faults(row["results"][item["label"]].get("page_faults"), "per_call") for item in implementations]
+        lines.append("| " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def _warm_faults_table(comparisons: Mapping[str, Any]) -> list[str]:
+    """The warm hot paths that faulted in pages anyway: their times depend on the process's allocation history."""
+    implementations = comparisons["implementations"]
+    rows = [row for row in comparisons["hot_paths"] if any(_faulted_in_a_warm_loop(r) for r in row["results"].values())]
+    if not rows:
+        return []
+    lines = [
+        "### Page faults in warm loops",
+        "",
+        "These hot paths ran in a warm loop, yet they or their floors faulted in pages on their timed calls: the "
+        "allocator handed memory back to the system between calls. It always does for blocks above glibc's mmap "
+        "threshold (32 MiB at most), which the floor then pays too; for smaller blocks it depends on what the "
+        "process allocated and freed before. Where a hot path faults and its floor does not, its time and its "
+        "multiple of the floor depend on that history as much as on the implementation: measure it again in a "
+        "fresh process before acting on it. Minor page faults per call (median), of the hot path and, in "
+        "brackets, of its floor timed next to it:",
+        "",
+        "| hot path | " + " | ".join(item["label"] for item in implementations) + " |",
+        "|---|" + "---:|" * len(implementations),
+    ]
+    for row in rows:
+        cells = [f"`{row['hot_path']}`"]
+        for item in implementations:
+            counts = row["results"][item["label"]].get("page_faults")
+            cells.append(f"{_faults(counts, 'per_call')} ({_faults(counts, 'floor_per_call')})" if counts else "-")
         lines.append("| " + " | ".join(cells) + " |")
     return [*lines, ""]
 
@@ -215,8 +278,8 @@ def _regression_section(comparisons: Mapping[str, Any]) -> list[str]:
     regressions = check["regressions"]
     lines += [
         "",
-        "A ratio counts as a regression only when both the ratio of medians and the ratio of minimums cross its "
-        "bound, in the run and again when that hot path is measured a second time.",
+        "A ratio counts as a regression only when both B/A and the ratio of the fastest rounds (B's fastest / A's "
+        "fastest) cross its bound, in the run and again when that hot path is measured a second time.",
     ]
     if regressions:
         lines.append(f"**{len(regressions)} regression(s):**")
@@ -285,6 +348,7 @@ def render_markdown(comparisons: Mapping[str, Any]) -> str:
         *_identity_section(comparisons),
         *_floors_table(comparisons),
         *_cold_memory_table(comparisons),
+        *_warm_faults_table(comparisons),
         *_flatness_table(comparisons),
         *_regression_section(comparisons),
         *_goals_section(comparisons),

@@ -8,6 +8,11 @@ and its output is what ``compare`` checks with ``torch.equal`` across implementa
 A hot path given a :class:`~conformance.benchmarks.timing.Floor` is then timed a second time,
 interleaved with its floor (:func:`~conformance.benchmarks.timing.interleave`); the result goes into
 the benchmark's ``extra_info["floor"]``: the floor's median and the hot path's multiple of it.
+
+When ``s2t-conformance bench`` compares two implementations, the first of the two to finish a hot path
+leaves its timed call in the recorder; the second then times both in alternating batches
+(:func:`~conformance.benchmarks.timing.interleave_pair`), so that the ratio B/A is measured with A and B
+side by side, not one after the other (where the first to run pays the process's first-call costs).
 """
 
 from __future__ import annotations
@@ -21,13 +26,14 @@ import pytest
 
 from conformance.benchmarks import memory
 from conformance.benchmarks.recording import Recorder
-from conformance.benchmarks.timing import Floor, interleave
+from conformance.benchmarks.timing import Floor, Side, interleave, interleave_pair
 from conformance.implementations import Implementation
 
 _Value = TypeVar("_Value")
 _State = TypeVar("_State")
 _REASON_LENGTH = 300
-#: Rounds of a loop benchmark against its floor (each round runs the whole loop once more).
+#: Rounds of a loop benchmark against its floor, and against the other implementation (each round runs the whole
+#: loop once more).
 LOOP_FLOOR_ROUNDS = 3
 #: Rounds of a cold-memory benchmark, at least (one call each, so more than a warm benchmark's batches).
 COLD_ROUNDS = 15
@@ -90,6 +96,42 @@ class HotPathRunner:
         if kept is not None:
             self.recorder.outputs[(self.hot_path, self.label)] = kept
 
+    def _pair(self, side: Side, *, rounds: int, budget_s: float) -> None:
+        """Leave ``side`` for the other implementation's run of this hot path, or, if it already ran, time both.
+
+        A failure of the paired measurement (either implementation raising now) is recorded with the
+        measurement, not charged to this benchmark: the comparison then falls back to the sequential ratio.
+        """
+        recorder = self.recorder
+        if recorder is None or len(recorder.labels) != 2 or self.label not in recorder.labels:
+            return
+        waiting = recorder.waiting.setdefault(self.hot_path, {})
+        waiting[self.label] = (side, rounds, budget_s)
+        if len(waiting) < 2:
+            return
+        del recorder.waiting[self.hot_path]
+        (first, first_rounds, first_budget), (second, second_rounds, second_budget) = (
+            waiting[label] for label in recorder.labels
+        )
+        try:
+            recorder.paired[self.hot_path] = interleave_pair(
+                first, second, rounds=min(first_rounds, second_rounds), budget_s=min(first_budget, second_budget)
+            )
+        except (Exception, pytest.skip.Exception) as error:  # either implementation may raise anything
+            recorder.paired[self.hot_path] = {"error": describe(error)}
+
+    def _record_floor(self, measured: dict[str, Any]) -> None:
+        """``extra_info["floor"]``, and the median minor page faults per call of the hot path and of its floor.
+
+        Page faults are counted around the timed calls in every regime: in a warm loop they show that the
+        allocator handed memory back between calls, which makes a time depend on the process's history.
+        """
+        self.benchmark.extra_info["page_faults"] = {
+            "per_call": measured.pop("target_events", None),
+            "floor_per_call": measured.pop("floor_events", None),
+        }
+        self.benchmark.extra_info["floor"] = measured
+
     def measure(
         self,
         target: Callable[[], _Value],
@@ -101,9 +143,10 @@ class HotPathRunner:
         self._keep(self.guard(target), keep)
         self.benchmark(target)
         if floor is not None:
-            self.benchmark.extra_info["floor"] = interleave(
-                target, floor, rounds=self.rounds, budget_s=self.floor_budget_s
+            self._record_floor(
+                interleave(target, floor, rounds=self.rounds, budget_s=self.floor_budget_s, counter=memory.page_faults)
             )
+        self._pair(Side(target), rounds=self.rounds, budget_s=self.floor_budget_s)
 
     def measure_cold(
         self,
@@ -116,20 +159,16 @@ class HotPathRunner:
         """Like :meth:`measure`, with freed memory handed back to the system (``release``) before every timed call.
 
         One call per round (:data:`COLD_ROUNDS` at least), ``release`` untimed; the floor the same way,
-        interleaved. ``extra_info["page_faults"]`` holds the median minor page faults per call of each.
+        interleaved. ``extra_info["memory"]`` is ``"cold"``.
         """
         self._keep(self.guard(target), keep)
         rounds = max(self.rounds, COLD_ROUNDS)
         self.benchmark.extra_info["memory"] = "cold"
         self.benchmark.pedantic(target, setup=release, rounds=rounds, iterations=1)
-        measured = interleave(
-            target, floor, rounds=rounds, budget_s=0.0, before_each=release, counter=memory.page_faults
+        self._record_floor(
+            interleave(target, floor, rounds=rounds, budget_s=0.0, before_each=release, counter=memory.page_faults)
         )
-        self.benchmark.extra_info["page_faults"] = {
-            "per_call": measured.pop("target_events", None),
-            "floor_per_call": measured.pop("floor_events", None),
-        }
-        self.benchmark.extra_info["floor"] = measured
+        self._pair(Side(target, before_each=release), rounds=rounds, budget_s=0.0)
 
     def measure_rounds(
         self,
@@ -156,6 +195,7 @@ class HotPathRunner:
         self.benchmark.pedantic(target, setup=lambda: ((setup(),), {}), rounds=rounds, iterations=1)
         if floor is not None:  # at most LOOP_FLOOR_ROUNDS: a loop takes long, and each round runs it once more
             floor_rounds = min(rounds, LOOP_FLOOR_ROUNDS)
-            self.benchmark.extra_info["floor"] = interleave(
-                target, floor, rounds=floor_rounds, budget_s=0.0, setup=setup
+            self._record_floor(
+                interleave(target, floor, rounds=floor_rounds, budget_s=0.0, setup=setup, counter=memory.page_faults)
             )
+        self._pair(Side(target, setup=setup), rounds=min(rounds, LOOP_FLOOR_ROUNDS), budget_s=0.0)
