@@ -12,8 +12,9 @@ from conformance.benchmarks import compare, floors, memory
 from conformance.benchmarks.bench_embedding import padded_batch, padded_positions
 from conformance.benchmarks.comparison import FloorGoal, build_comparisons, floor_goal_summaries, floor_multiple
 from conformance.benchmarks.report import render_markdown
+from conformance.benchmarks.runner import HotPathRunner
 from conformance.benchmarks.timing import Floor, interleave
-from conformance.implementations import resolve
+from conformance.implementations import Implementation, resolve
 from reference import Speech2TextSinusoidalPositionalEmbedding as Embedding
 
 TABLE = "embedding.get_embedding.1026x256"
@@ -236,3 +237,31 @@ def test_decode_step_runs_on_both_names_of_the_past_length() -> None:
     assert row["hot_path"].startswith("embedding.decode_step.")
     assert all(floor_multiple(result) for result in row["results"].values())
     assert row["outputs_identical"] is True
+
+
+def test_without_page_fault_counts_the_times_are_still_measured(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Windows has no getrusage: no counter, no page faults recorded, the hot path and its floor still timed
+    assert memory.page_fault_counter() is memory.page_faults  # POSIX, as here
+    monkeypatch.setattr(memory, "resource", None)
+    assert memory.page_fault_counter() is None
+    with pytest.raises(OSError, match="page faults cannot be counted here"):
+        memory.page_faults()
+    runner = HotPathRunner(
+        _CallingBenchmark(), Implementation(name="a", version="0", classes={}), "a", rounds=3, floor_budget_s=0.01
+    )
+    runner.start(FORWARD)
+    runner.measure(lambda: sum(range(100)), floor=Floor("a smaller sum", lambda: sum(range(10))))
+    extra = runner.benchmark.extra_info
+    assert extra["page_faults"] == {"per_call": None, "floor_per_call": None}
+    assert extra["floor"]["multiple"] > 0
+
+
+class _CallingBenchmark:
+    """pytest-benchmark's fixture, as far as the runner uses it: calls the target, has a group and extra_info."""
+
+    def __init__(self) -> None:
+        self.group: str | None = None
+        self.extra_info: dict[str, Any] = {}
+
+    def __call__(self, target: Any) -> Any:
+        return target()

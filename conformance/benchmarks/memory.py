@@ -11,9 +11,13 @@ are skipped.
 from __future__ import annotations
 
 import ctypes
-import resource
 import sys
 from collections.abc import Callable
+
+try:
+    import resource
+except ImportError:  # Windows: no getrusage, so no page-fault counts (the times are still measured)
+    resource = None  # type: ignore[assignment]
 
 #: Why the cold benchmarks cannot run here, or None when they can.
 UNAVAILABLE_REASON = "cold memory needs glibc's malloc_trim (Linux with glibc), which this platform lacks"
@@ -37,4 +41,11 @@ def release_function() -> Callable[[], None] | None:
 
 def page_faults() -> int:
     """Minor page faults of this process so far (pages mapped on first touch)."""
+    if resource is None:
+        raise OSError("page faults cannot be counted here: Python's resource module is missing")
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def page_fault_counter() -> Callable[[], int] | None:
+    """:func:`page_faults` where this platform can count them (POSIX), else None: benchmarks then record none."""
+    return page_faults if resource is not None else None

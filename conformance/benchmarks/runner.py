@@ -144,7 +144,9 @@ class HotPathRunner:
         self.benchmark(target)
         if floor is not None:
             self._record_floor(
-                interleave(target, floor, rounds=self.rounds, budget_s=self.floor_budget_s, counter=memory.page_faults)
+                interleave(
+                    target, floor, rounds=self.rounds, budget_s=self.floor_budget_s, counter=memory.page_fault_counter()
+                )
             )
         self._pair(Side(target), rounds=self.rounds, budget_s=self.floor_budget_s)
 
@@ -166,7 +168,9 @@ class HotPathRunner:
         self.benchmark.extra_info["memory"] = "cold"
         self.benchmark.pedantic(target, setup=release, rounds=rounds, iterations=1)
         self._record_floor(
-            interleave(target, floor, rounds=rounds, budget_s=0.0, before_each=release, counter=memory.page_faults)
+            interleave(
+                target, floor, rounds=rounds, budget_s=0.0, before_each=release, counter=memory.page_fault_counter()
+            )
         )
         self._pair(Side(target, before_each=release), rounds=rounds, budget_s=0.0)
 
@@ -196,6 +200,8 @@ class HotPathRunner:
         if floor is not None:  # at most LOOP_FLOOR_ROUNDS: a loop takes long, and each round runs it once more
             floor_rounds = min(rounds, LOOP_FLOOR_ROUNDS)
             self._record_floor(
-                interleave(target, floor, rounds=floor_rounds, budget_s=0.0, setup=setup, counter=memory.page_faults)
+                interleave(
+                    target, floor, rounds=floor_rounds, budget_s=0.0, setup=setup, counter=memory.page_fault_counter()
+                )
             )
         self._pair(Side(target, setup=setup), rounds=min(rounds, LOOP_FLOOR_ROUNDS), budget_s=0.0)
