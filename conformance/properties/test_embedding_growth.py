@@ -96,19 +96,29 @@ def test_growth_keeps_earlier_outputs(impl: Implementation, inputs: SizedBatch, 
 @conformance_property("embedding.forward.detached", level="required", needs=EMBEDDING)
 @given(inputs=_small_inputs())
 def test_forward_detached(impl: Implementation, inputs: SizedBatch) -> None:
-    """Outputs never require grad and carry no graph (`grad_fn is None`), before and after a growth."""
+    """Outputs never require grad and carry no graph (`grad_fn is None`), before and after a growth, and even when
+    the caller made the table require grad (of a batch and of one token)."""
     size, batch = inputs
     module = build(impl, size)
     with torch.enable_grad():
         growing = growing_batch(module, size.padding_idx, construction_rows(size))
         for moment, ids in (("before", batch), ("growing", growing), ("after", batch)):
-            output = run_forward(module, ids.tensor())
-            expect(
-                not output.requires_grad and output.grad_fn is None,
-                f"output {moment} a growth is detached ({size}, {ids.seq_len} ids)",
-                expected="requires_grad=False, grad_fn=None",
-                observed=f"requires_grad={output.requires_grad}, grad_fn={output.grad_fn}",
-            )
+            _expect_detached(run_forward(module, ids.tensor()), f"output {moment} a growth ({size}, {ids.seq_len} ids)")
+        # Detached by forward itself, not only because a buffer does not require grad: a table made trainable by
+        # the caller still gives outputs that carry no graph into it.
+        weights_of(module).requires_grad_(True)
+        token = torch.full((1, 1), 1 if size.padding_idx == 0 else 0)  # one token that is not padding
+        for what, ids_tensor in ((f"{batch.seq_len} ids", batch.tensor()), ("one token", token)):
+            _expect_detached(run_forward(module, ids_tensor), f"output of {what} when the table requires grad ({size})")
+
+
+def _expect_detached(output: torch.Tensor, what: str) -> None:
+    expect(
+        not output.requires_grad and output.grad_fn is None,
+        f"{what} is detached",
+        expected="requires_grad=False, grad_fn=None",
+        observed=f"requires_grad={output.requires_grad}, grad_fn={output.grad_fn}",
+    )
 
 
 _MODES: tuple[tuple[str, Callable[[], AbstractContextManager[object]]], ...] = (

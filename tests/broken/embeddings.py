@@ -296,10 +296,8 @@ class ReusesOutputBuffer(Reference):
         return cached.copy_(result)  # no allocation: earlier outputs are overwritten
 
 
-class NotDetached(Reference):
-    def make_weights(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None) -> None:
-        super().make_weights(num_embeddings, embedding_dim, padding_idx)
-        self.weights.requires_grad_(True)
+class NeverDetaches(Reference):
+    """Right while the table does not require grad: forward gathers rows and never detaches them itself."""
 
     def forward(self, input_ids: Tensor, past_key_values_length: int = 0) -> Tensor:
         batch_size, seq_len = input_ids.shape
@@ -308,6 +306,14 @@ class NotDetached(Reference):
         if needed > self.weights.shape[0]:
             self.make_weights(needed + self.offset, self.embedding_dim, self.padding_idx)
         return self.weights.index_select(0, positions.view(-1)).view(batch_size, seq_len, -1)
+
+
+class NotDetached(NeverDetaches):
+    """Its own table requires grad, so every output carries a graph into it."""
+
+    def make_weights(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None) -> None:
+        super().make_weights(num_embeddings, embedding_dim, padding_idx)
+        self.weights.requires_grad_(True)
 
 
 class LeaksNoGradMode(Reference):
@@ -380,6 +386,7 @@ CASES: list[BrokenCase] = [
         "embedding-reuses-output-buffer", "embedding.forward.growth-keeps-earlier-outputs", ReusesOutputBuffer
     ),
     broken_embedding("embedding-not-detached", "embedding.forward.detached", NotDetached),
+    broken_embedding("embedding-never-detaches", "embedding.forward.detached", NeverDetaches),
     broken_embedding("embedding-leaks-no-grad-mode", "embedding.forward.training-step", LeaksNoGradMode),
     broken_embedding("embedding-inference-mode-forward", "embedding.forward.training-step", InferenceModeForward),
     broken_embedding(
