@@ -262,8 +262,8 @@ def _recheck(
 ) -> None:
     """Measure the hot paths of ``suspects`` again (B first this time); a regression holds if it holds twice.
 
-    Rounds of A and of B run one after the other, so a burst of load on a shared machine can hit one
-    implementation only; a second measurement at another moment tells such noise from a regression.
+    A and B are timed in alternating rounds, but a burst of load on a shared machine can still fall on
+    the rounds of one of them; a second measurement at another moment tells such noise from a regression.
     """
     labels = list(selection.implementations)
     hot_paths = sorted({item["hot_path"] for item in suspects if item["ratio"] is not None})
