@@ -189,60 +189,52 @@ def _faulted_in_a_warm_loop(result: Mapping[str, Any]) -> bool:
     )
 
 
-def _cold_memory_table(comparisons: Mapping[str, Any]) -> list[str]:
-    implementations = comparisons["implementations"]
-    rows = [
-        row
-        for row in comparisons["hot_paths"]
-        if any(r.get("page_faults") and r.get("memory") == "cold" for r in row["results"].values())
-    ]
+def _section(title: str, text: str, header: list[str], rows: list[list[str]]) -> list[str]:
+    """A ``###`` section: its text, then a table whose first column is left-aligned and the others right-aligned."""
     if not rows:
         return []
-    lines = [
-        "### Cold memory",
-        "",
+    lines = [f"### {title}", "", text, "", "| " + " | ".join(header) + " |", "|---|" + "---:|" * (len(header) - 1)]
+    return [*lines, *("| " + " | ".join(cells) + " |" for cells in rows), ""]
+
+
+def _cold_memory_table(comparisons: Mapping[str, Any]) -> list[str]:
+    labels = [item["label"] for item in comparisons["implementations"]]
+    rows: list[list[str]] = []
+    for row in comparisons["hot_paths"]:
+        cold = [r["page_faults"] for r in row["results"].values() if r.get("page_faults") and r.get("memory") == "cold"]
+        if cold:
+            cells = [f"`{row['hot_path']}`", _faults(cold[0], "floor_per_call")]
+            rows.append(cells + [_faults(row["results"][label].get("page_faults"), "per_call") for label in labels])
+    text = (
         "These hot paths and their floors ran after freed memory was handed back to the system (glibc's "
         "`malloc_trim(0)`, untimed), so every page they allocate faults in, as when a model is made. "
-        "Minor page faults per call (median), a count that does not depend on the machine's load:",
-        "",
-        "| hot path | floor | " + " | ".join(item["label"] for item in implementations) + " |",
-        "|---|---:|" + "---:|" * len(implementations),
-    ]
-    for row in rows:
-        found = next(r["page_faults"] for r in row["results"].values() if r.get("page_faults"))
-        cells = [f"`{row['hot_path']}`", _faults(found, "floor_per_call")]
-        cells += [_faults(row["results"][item["label"]].get("page_faults"), "per_call") for item in implementations]
-        lines.append("| " + " | ".join(cells) + " |")
-    return [*lines, ""]
+        "Minor page faults per call (median), a count that does not depend on the machine's load:"
+    )
+    return _section("Cold memory", text, ["hot path", "floor", *labels], rows)
 
 
 def _warm_faults_table(comparisons: Mapping[str, Any]) -> list[str]:
     """The warm hot paths that faulted in pages anyway: their times depend on the process's allocation history."""
-    implementations = comparisons["implementations"]
-    rows = [row for row in comparisons["hot_paths"] if any(_faulted_in_a_warm_loop(r) for r in row["results"].values())]
-    if not rows:
-        return []
-    lines = [
-        "### Page faults in warm loops",
-        "",
+    labels = [item["label"] for item in comparisons["implementations"]]
+    rows: list[list[str]] = []
+    for row in comparisons["hot_paths"]:
+        if not any(_faulted_in_a_warm_loop(result) for result in row["results"].values()):
+            continue
+        cells = [f"`{row['hot_path']}`"]
+        for label in labels:
+            counts = row["results"][label].get("page_faults")
+            cells.append(f"{_faults(counts, 'per_call')} ({_faults(counts, 'floor_per_call')})" if counts else "-")
+        rows.append(cells)
+    text = (
         "These hot paths ran in a warm loop, yet they or their floors faulted in pages on their timed calls: the "
         "allocator handed memory back to the system between calls. It always does for blocks above glibc's mmap "
         "threshold (32 MiB at most), which the floor then pays too; for smaller blocks it depends on what the "
         "process allocated and freed before. Where a hot path faults and its floor does not, its time and its "
         "multiple of the floor depend on that history as much as on the implementation: measure it again in a "
         "fresh process before acting on it. Minor page faults per call (median), of the hot path and, in "
-        "brackets, of its floor timed next to it:",
-        "",
-        "| hot path | " + " | ".join(item["label"] for item in implementations) + " |",
-        "|---|" + "---:|" * len(implementations),
-    ]
-    for row in rows:
-        cells = [f"`{row['hot_path']}`"]
-        for item in implementations:
-            counts = row["results"][item["label"]].get("page_faults")
-            cells.append(f"{_faults(counts, 'per_call')} ({_faults(counts, 'floor_per_call')})" if counts else "-")
-        lines.append("| " + " | ".join(cells) + " |")
-    return [*lines, ""]
+        "brackets, of its floor timed next to it:"
+    )
+    return _section("Page faults in warm loops", text, ["hot path", *labels], rows)
 
 
 def _recheck_text(item: Mapping[str, Any]) -> str:
