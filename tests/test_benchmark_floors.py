@@ -16,6 +16,7 @@ from conformance.benchmarks.runner import HotPathRunner
 from conformance.benchmarks.timing import Floor, interleave
 from conformance.implementations import Implementation, resolve
 from reference import Speech2TextSinusoidalPositionalEmbedding as Embedding
+from tests._bench import CallingBenchmark
 
 TABLE = "embedding.get_embedding.1026x256"
 FORWARD = "embedding.forward.8x256-padded"
@@ -247,21 +248,10 @@ def test_without_page_fault_counts_the_times_are_still_measured(monkeypatch: pyt
     with pytest.raises(OSError, match="page faults cannot be counted here"):
         memory.page_faults()
     runner = HotPathRunner(
-        _CallingBenchmark(), Implementation(name="a", version="0", classes={}), "a", rounds=3, floor_budget_s=0.01
+        CallingBenchmark(), Implementation(name="a", version="0", classes={}), "a", rounds=3, floor_budget_s=0.01
     )
     runner.start(FORWARD)
     runner.measure(lambda: sum(range(100)), floor=Floor("a smaller sum", lambda: sum(range(10))))
     extra = runner.benchmark.extra_info
     assert extra["page_faults"] == {"per_call": None, "floor_per_call": None}
     assert extra["floor"]["multiple"] > 0
-
-
-class _CallingBenchmark:
-    """pytest-benchmark's fixture, as far as the runner uses it: calls the target, has a group and extra_info."""
-
-    def __init__(self) -> None:
-        self.group: str | None = None
-        self.extra_info: dict[str, Any] = {}
-
-    def __call__(self, target: Any) -> Any:
-        return target()

@@ -20,6 +20,7 @@ from conformance.benchmarks.timing import Side, interleave_pair
 from conformance.contract import CLASS_NAMES, EMBEDDING
 from conformance.implementations import Implementation
 from reference.models.speech_to_text.modeling_speech_to_text import Speech2TextSinusoidalPositionalEmbedding
+from tests._bench import CallingBenchmark, benchmark_entry
 
 STEP = "embedding.decode_step.1-token-past-0-to-999"
 IMPLEMENTATIONS = [{"label": "a", "name": "a", "version": "1"}, {"label": "b", "name": "b", "version": "2"}]
@@ -86,16 +87,9 @@ def test_batches_are_calibrated_on_the_budget(clock: _Clock) -> None:
     assert result["calls_per_round"] == 100 and result["ratio"] == pytest.approx(1.0)
 
 
-def _entry(hot_path: str, label: str, median: float) -> dict[str, Any]:
-    return {
-        "extra_info": {"hot_path": hot_path, "implementation": label},
-        "stats": {"min": median, "median": median, "rounds": 5},
-    }
-
-
 def _sequentially_biased(paired: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """A timed 4x slower than B one after the other (A paid the first-call costs); ``paired`` decides."""
-    benchmark_json = {"benchmarks": [_entry(STEP, "a", 4e-5), _entry(STEP, "b", 1e-5)]}
+    benchmark_json = {"benchmarks": [benchmark_entry(STEP, "a", 4e-5, 4e-5), benchmark_entry(STEP, "b", 1e-5, 1e-5)]}
     return build_comparisons(benchmark_json, IMPLEMENTATIONS, paired=paired)
 
 
@@ -125,7 +119,7 @@ def test_without_an_interleaved_ratio_the_row_says_sequential_and_why() -> None:
 
 def _runner(recorder: Recorder, label: str) -> HotPathRunner:
     runner = HotPathRunner(
-        SimpleNamespace(group=None, extra_info={}),
+        CallingBenchmark(),
         Implementation(name=label, version="0", classes={}),
         label,
         rounds=3,

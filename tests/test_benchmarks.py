@@ -31,6 +31,7 @@ from conformance.benchmarks.report import format_seconds, render_markdown, write
 from conformance.contract import CLASS_NAMES, EMBEDDING
 from conformance.implementations import Implementation, resolve
 from reference.models.speech_to_text.modeling_speech_to_text import Speech2TextSinusoidalPositionalEmbedding
+from tests._bench import benchmark_entry
 
 CONSTRUCT = "config.speech2text.construct.defaults"
 FORWARD = "embedding.forward.8x256-padded"
@@ -38,28 +39,16 @@ DECODE = "embedding.decode_loop.2000-steps-past-table"
 IMPLEMENTATIONS = [{"label": "fast", "name": "fast", "version": "1"}, {"label": "slow", "name": "slow", "version": "2"}]
 
 
-def _entry(hot_path: str, label: str, median: float, minimum: float, **extra: Any) -> dict[str, Any]:
-    """One benchmark as pytest-benchmark writes it to ``--benchmark-json`` (the fields the report reads)."""
-    return {
-        "group": hot_path,
-        "name": f"test_x[{label}]",
-        "fullname": f"bench_x.py::test_x[{label}]",
-        "params": {"implementation": label},
-        "extra_info": {"hot_path": hot_path, "implementation": label, **extra},
-        "stats": {"min": minimum, "median": median, "mean": median, "rounds": 5, "iterations": 1},
-    }
-
-
 def _synthetic_json() -> dict[str, Any]:
     flatness = {"window_steps": 50, "steps": 2000, "rounds": 5, "goal": 1.5}
     return {
         "machine_info": {"python_version": "3.11.7", "cpu": {"brand_raw": "Test CPU", "count": 2}},
         "benchmarks": [
-            _entry(CONSTRUCT, "fast", 2e-6, 1.5e-6),
-            _entry(CONSTRUCT, "slow", 1e-4, 9e-5),
-            _entry(FORWARD, "fast", 4e-4, 3e-4),
-            _entry(FORWARD, "slow", 1e-4, 1e-4),
-            _entry(
+            benchmark_entry(CONSTRUCT, "fast", 2e-6, 1.5e-6),
+            benchmark_entry(CONSTRUCT, "slow", 1e-4, 9e-5),
+            benchmark_entry(FORWARD, "fast", 4e-4, 3e-4),
+            benchmark_entry(FORWARD, "slow", 1e-4, 1e-4),
+            benchmark_entry(
                 DECODE,
                 "fast",
                 0.05,
@@ -253,7 +242,10 @@ def test_a_ratio_beyond_its_bound_only_once_is_noise(monkeypatch: pytest.MonkeyP
         recorder = Recorder()
         recorder.locations = {(FORWARD, label): f"bench_embedding.py::test_forward[{label}]" for label in labels}
         benchmark_json = {
-            "benchmarks": [_entry(FORWARD, labels[0], first, first), _entry(FORWARD, labels[1], second, second)]
+            "benchmarks": [
+                benchmark_entry(FORWARD, labels[0], first, first),
+                benchmark_entry(FORWARD, labels[1], second, second),
+            ]
         }
         return compare._SessionResult(0, benchmark_json, recorder, [])
 

@@ -113,16 +113,16 @@ def _result(
     failed: Mapping[tuple[str, str], str],
 ) -> dict[str, Any]:
     if key in measured:
-        stats = measured[key]["stats"]
+        stats, extra = measured[key]["stats"], measured[key].get("extra_info", {})
         return {
             "status": OK,
             "median_s": stats["median"],
             "min_s": stats.get("min"),
             "rounds": stats.get("rounds"),
             "reason": None,
-            "floor": measured[key].get("extra_info", {}).get("floor"),
-            "page_faults": measured[key].get("extra_info", {}).get("page_faults"),
-            "memory": measured[key].get("extra_info", {}).get("memory", "warm"),
+            "floor": extra.get("floor"),
+            "page_faults": extra.get("page_faults"),
+            "memory": extra.get("memory", "warm"),
         }
     if key in not_supported:
         status, reason = NOT_SUPPORTED, not_supported[key]
@@ -193,11 +193,12 @@ def build_comparisons(
         pair = len(labels) == 2
         sequential = speed_ratio(results[0]["median_s"], results[1]["median_s"]) if pair else None
         interleaved = dict(paired[hot_path]) if pair and hot_path in paired else None
-        ratio, of_minimums, source = sequential, None, SEQUENTIAL if sequential is not None else None
-        if pair:
-            of_minimums = speed_ratio(results[0]["min_s"], results[1]["min_s"])
+        source: str | None
         if interleaved is not None and interleaved.get("ratio") and sequential is not None:
             ratio, of_minimums, source = interleaved["ratio"], interleaved.get("ratio_of_minimums"), INTERLEAVED
+        else:
+            of_minimums = speed_ratio(results[0]["min_s"], results[1]["min_s"]) if pair else None
+            ratio, source = sequential, (SEQUENTIAL if sequential is not None else None)
         row: dict[str, Any] = {
             "hot_path": hot_path,
             "results": dict(zip(labels, results, strict=True)),

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from conformance.benchmarks.comparison import floor_multiple
+from conformance.benchmarks.comparison import SEQUENTIAL, floor_multiple
 from conformance.benchmarks.report import format_seconds
 
 
@@ -112,7 +112,7 @@ def summarise(comparisons: Sequence[Mapping[str, Any]]) -> str:
             multiples = [found for result in results if (found := floor_multiple(result)) is not None]
             cells += [_spread(times, format_seconds), _spread(multiples, _ratio)]
         if pair:
-            sequential = sum(1 for row in rows if row.get("ratio") and row.get("ratio_source") == "sequential")
+            sequential = sum(1 for row in rows if row.get("ratio") and row.get("ratio_source") == SEQUENTIAL)
             ratio_cell = _spread([row["ratio"] for row in rows if row.get("ratio")], _ratio)
             cells.append(ratio_cell + (f" ({sequential} sequential)" if sequential else ""))
             cells.append(_spread([row["ratio_of_minimums"] for row in rows if row.get("ratio_of_minimums")], _ratio))

@@ -53,10 +53,9 @@ def _ratio_cell(row: Mapping[str, Any]) -> str:
     if ratio is None:
         return "-"
     interleaved = row.get("interleaved") or {}
-    if row.get("ratio_source") == INTERLEAVED and interleaved.get("ratio_min") is not None:
-        return f"{ratio:.3g} [{interleaved['ratio_min']:.3g}-{interleaved['ratio_max']:.3g}]"
     if row.get("ratio_source") == INTERLEAVED:
-        return f"{ratio:.3g}"
+        low, high = interleaved.get("ratio_min"), interleaved.get("ratio_max")
+        return f"{ratio:.3g}" if low is None else f"{ratio:.3g} [{low:.3g}-{high:.3g}]"
     failure = interleaved.get("error")
     return f"{ratio:.3g} (sequential" + (f"; interleaved failed: {_cell(failure)})" if failure else ")")
 

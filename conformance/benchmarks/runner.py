@@ -120,17 +120,30 @@ class HotPathRunner:
         except (Exception, pytest.skip.Exception) as error:  # either implementation may raise anything
             recorder.paired[self.hot_path] = {"error": describe(error)}
 
-    def _record_floor(self, measured: dict[str, Any]) -> None:
-        """``extra_info["floor"]``, and the median minor page faults per call of the hot path and of its floor.
+    def _time_against(self, side: Side, floor: Floor | None, *, rounds: int, budget_s: float) -> None:
+        """Time ``side`` interleaved with ``floor`` (if any), then with the other implementation's same hot path.
 
-        Page faults are counted around the timed calls in every regime: in a warm loop they show that the
-        allocator handed memory back between calls, which makes a time depend on the process's history.
+        Against the floor, ``extra_info["floor"]`` gets the floor's median and the multiple of it, and
+        ``extra_info["page_faults"]`` the median minor page faults per call of each. They are counted around
+        the timed calls in every regime: in a warm loop they show that the allocator handed memory back
+        between calls, which makes a time depend on the process's history.
         """
-        self.benchmark.extra_info["page_faults"] = {
-            "per_call": measured.pop("target_events", None),
-            "floor_per_call": measured.pop("floor_events", None),
-        }
-        self.benchmark.extra_info["floor"] = measured
+        if floor is not None:
+            measured = interleave(
+                side.call,
+                floor,
+                rounds=rounds,
+                budget_s=budget_s,
+                setup=side.setup,
+                before_each=side.before_each,
+                counter=memory.page_fault_counter(),
+            )
+            self.benchmark.extra_info["page_faults"] = {
+                "per_call": measured.pop("target_events", None),
+                "floor_per_call": measured.pop("floor_events", None),
+            }
+            self.benchmark.extra_info["floor"] = measured
+        self._pair(side, rounds=rounds, budget_s=budget_s)
 
     def measure(
         self,
@@ -142,13 +155,7 @@ class HotPathRunner:
         """Probe ``target()`` once, let pytest-benchmark time it, then time it interleaved with ``floor``."""
         self._keep(self.guard(target), keep)
         self.benchmark(target)
-        if floor is not None:
-            self._record_floor(
-                interleave(
-                    target, floor, rounds=self.rounds, budget_s=self.floor_budget_s, counter=memory.page_fault_counter()
-                )
-            )
-        self._pair(Side(target), rounds=self.rounds, budget_s=self.floor_budget_s)
+        self._time_against(Side(target), floor, rounds=self.rounds, budget_s=self.floor_budget_s)
 
     def measure_cold(
         self,
@@ -167,12 +174,7 @@ class HotPathRunner:
         rounds = max(self.rounds, COLD_ROUNDS)
         self.benchmark.extra_info["memory"] = "cold"
         self.benchmark.pedantic(target, setup=release, rounds=rounds, iterations=1)
-        self._record_floor(
-            interleave(
-                target, floor, rounds=rounds, budget_s=0.0, before_each=release, counter=memory.page_fault_counter()
-            )
-        )
-        self._pair(Side(target, before_each=release), rounds=rounds, budget_s=0.0)
+        self._time_against(Side(target, before_each=release), floor, rounds=rounds, budget_s=0.0)
 
     def measure_rounds(
         self,
@@ -197,11 +199,5 @@ class HotPathRunner:
             rounds = max(1, int(self.loop_budget_s // probe_seconds))
         self.benchmark.extra_info["rounds_limited_by_budget"] = rounds < self.rounds
         self.benchmark.pedantic(target, setup=lambda: ((setup(),), {}), rounds=rounds, iterations=1)
-        if floor is not None:  # at most LOOP_FLOOR_ROUNDS: a loop takes long, and each round runs it once more
-            floor_rounds = min(rounds, LOOP_FLOOR_ROUNDS)
-            self._record_floor(
-                interleave(
-                    target, floor, rounds=floor_rounds, budget_s=0.0, setup=setup, counter=memory.page_fault_counter()
-                )
-            )
-        self._pair(Side(target, setup=setup), rounds=min(rounds, LOOP_FLOOR_ROUNDS), budget_s=0.0)
+        # Against the floor and the other implementation at most LOOP_FLOOR_ROUNDS: each round runs the loop again.
+        self._time_against(Side(target, setup=setup), floor, rounds=min(rounds, LOOP_FLOOR_ROUNDS), budget_s=0.0)
